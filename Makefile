@@ -1,0 +1,52 @@
+# Russia–South Korea relations briefs. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ARGS   ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help report test test-fast data validate list lab system-deps bench lint clean
+
+help: ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m russia_korea_briefs kernel
+	@touch $(STAMP)
+
+system-deps: ## install the Debian packages (fonts, pango) when run as root
+	@tools/install-system-deps.sh
+
+report: system-deps $(STAMP) ## build every brief into reports/ (only what changed; ARGS="--force" to rebuild all)
+	$(BIN)/python -m russia_korea_briefs build $(ARGS)
+
+test: system-deps $(STAMP) ## run all the tests (executes and renders real briefs)
+	$(BIN)/python -m pytest $(ARGS)
+
+test-fast: $(STAMP) ## the tests that start no kernel
+	$(BIN)/python -m pytest -m "not slow" $(ARGS)
+
+data: $(STAMP) ## re-derive the UN-vote and trade tables from the raw public files (RUSSIA_KOREA_RAW_DIR or download)
+	$(BIN)/python -m russia_korea_briefs ingest
+
+validate: $(STAMP) ## check every data file
+	$(BIN)/python -m russia_korea_briefs validate
+
+list: $(STAMP) ## list the briefs and the parameters of each notebook
+	$(BIN)/python -m russia_korea_briefs list
+
+lab: $(STAMP) ## open the notebooks in JupyterLab with the project's kernel
+	$(BIN)/jupyter lab notebooks/
+
+bench: system-deps $(STAMP) ## measure build speed and memory against the plain papermill+nbconvert+weasyprint chain
+	$(BIN)/python bench/build_speed.py $(ARGS)
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check src tests bench
+
+clean: ## remove executed notebooks and caches (keeps reports/ and .venv)
+	rm -rf build .pytest_cache .ruff_cache

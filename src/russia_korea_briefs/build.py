@@ -1,0 +1,369 @@
+"""Build briefs: validate → execute (papermill) → render (HTML, PDF) → publish atomically.
+
+Each brief is a pure function of content-hashed inputs (its notebook, this package, the data,
+its parameters, the pinned dependencies, the edition date). A brief whose inputs hash matches
+the one recorded in ``reports/manifest.json`` (and whose files are intact) is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+from filelock import FileLock, Timeout
+
+from russia_korea_briefs import paths
+from russia_korea_briefs.errors import BriefsError, BuildBusyError, ConfigError
+from russia_korea_briefs.manifest import Brief, load_manifest
+
+KERNEL_NAME = "russia-korea-briefs"
+CELL_TIMEOUT = 600  # seconds per cell
+MANIFEST_NAME = "manifest.json"
+
+Log = Callable[[str], None]
+
+
+# --- hashing ---------------------------------------------------------------------------------
+
+
+def _package_files() -> list[Path]:
+    keep = {".py", ".j2", ".css", ".json", ".mplstyle", ".yaml"}
+    return sorted(
+        p for p in paths.PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in keep and "__pycache__" not in p.parts
+    )
+
+
+def pinned_dependencies() -> list[str]:
+    with open(paths.PROJECT_ROOT / "pyproject.toml", "rb") as fh:
+        return list(tomllib.load(fh)["project"]["dependencies"])
+
+
+def _hash_files(digest, files: list[Path]) -> None:
+    for path in files:
+        resolved = path.resolve()
+        inside = resolved.is_relative_to(paths.PROJECT_ROOT)
+        rel = resolved.relative_to(paths.PROJECT_ROOT).as_posix() if inside else resolved.name
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+
+
+def data_version() -> str:
+    """Short content hash of every committed data file: printed in each brief's colophon."""
+    from russia_korea_briefs.data import data_files
+
+    digest = hashlib.sha256()
+    _hash_files(digest, data_files())
+    return digest.hexdigest()[:12]
+
+
+def input_hash(brief: Brief) -> str:
+    from russia_korea_briefs.data import data_files
+
+    digest = hashlib.sha256()
+    _hash_files(digest, [brief.notebook.path, paths.BRIEFS_MANIFEST, *_package_files(), *data_files()])
+    for name, spec in brief.notebook.parameters.items():
+        if spec.type == "periodization" and brief.params.get(name):
+            digest.update(Path(brief.params[name]).read_bytes())
+    record = {
+        "id": brief.id,
+        "title": brief.title,
+        "params": brief.params,
+        "deps": pinned_dependencies(),
+        "edition": load_manifest().edition.isoformat(),
+    }
+    digest.update(json.dumps(record, sort_keys=True, ensure_ascii=True).encode())
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- the published manifest ------------------------------------------------------------------
+
+
+def read_published(reports_dir: Path) -> dict:
+    path = reports_dir / MANIFEST_NAME
+    if not path.is_file():
+        return {"briefs": {}}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data.get("briefs"), dict):
+            raise ValueError("no 'briefs' mapping")  # noqa: TRY004 - reported as a config error
+        return data
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"{path}: unreadable build manifest ({exc}); delete it and rebuild with --force") from None
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write beside the final name, flush to disk, then rename over it in one step."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def is_current(brief: Brief, entry: dict | None, out_dir: Path, digest: str) -> bool:
+    if not entry or entry.get("inputs") != digest:
+        return False
+    for kind in ("html", "pdf"):
+        path = out_dir / entry.get(kind, "")
+        if not path.is_file() or sha256_file(path) != entry.get(f"{kind}_sha256"):
+            return False
+    return True
+
+
+# --- execution -------------------------------------------------------------------------------
+
+
+KERNEL_ARGV_FLAG = "--IPKernelApp.log_level=ERROR"  # no "TCP without encryption" noise in build logs
+
+
+def ensure_kernel(force: bool = False) -> Path:
+    """Register the project's kernel (this environment's Python) in this environment if needed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        current = spec.argv[0] == sys.executable and KERNEL_ARGV_FLAG in spec.argv
+    except NoSuchKernel:
+        current = False
+    if force or not current:
+        from ipykernel.kernelspec import install
+
+        install(kernel_name=KERNEL_NAME, display_name="Python (russia-korea-briefs)", prefix=sys.prefix)
+    spec_dir = Path(KernelSpecManager().get_kernel_spec(KERNEL_NAME).resource_dir)
+    spec_file = spec_dir / "kernel.json"
+    data = json.loads(spec_file.read_text(encoding="utf-8"))
+    if KERNEL_ARGV_FLAG not in data["argv"]:
+        data["argv"].append(KERNEL_ARGV_FLAG)
+        spec_file.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    return spec_dir
+
+
+def set_reproducible_env(edition) -> None:
+    epoch = int(datetime(edition.year, edition.month, edition.day, tzinfo=UTC).timestamp())
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(epoch))
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+
+@dataclass
+class Outcome:
+    brief: Brief
+    status: str  # built | skipped | failed
+    seconds: float = 0.0
+    message: str = ""
+    timings: dict = field(default_factory=dict)
+
+
+def _failed_cell(executed: Path) -> str:
+    """'cell N (first line)' of the cell papermill marked as failed or left running."""
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:  # noqa: BLE001 - a half-written notebook is still a failure to report
+        return "an unknown cell"
+    index, last_started = 0, None
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue  # cells papermill added: not in the source notebook
+        index += 1
+        meta = cell.metadata.get("papermill", {})
+        if cell.cell_type != "code":
+            continue
+        first = next((ln for ln in cell.source.splitlines() if ln.strip()), "").strip()[:80]
+        if meta.get("exception") or meta.get("status") == "running":
+            return f"cell {index} ({first!r})"
+        if meta.get("status") not in (None, "pending"):
+            last_started = f"cell {index} ({first!r})"  # a timeout or a dead kernel leaves no mark
+    return last_started or "an unknown cell"
+
+
+def _error_text(exc: BaseException, timeout: int | None = None) -> str:
+    kind = type(exc).__name__
+    if kind == "CellTimeoutError":
+        return f"the cell ran longer than the {timeout} s allowed per cell (--timeout)"
+    if kind == "DeadKernelError":
+        return "the kernel died (out of memory, or the process exited)"
+    name = getattr(exc, "ename", None) or kind
+    value = getattr(exc, "evalue", None)
+    if value is None:
+        lines = [ln for ln in str(exc).strip().splitlines() if ln.strip() and not set(ln) <= set("-")]
+        value = lines[-1] if lines else ""
+    return f"{name}: {value}"
+
+
+def execute(brief: Brief, executed: Path, *, timeout: int, position: int, progress: bool) -> None:
+    import papermill as pm
+
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(
+        str(brief.notebook.path),
+        str(executed),
+        parameters=brief.params,
+        kernel_name=KERNEL_NAME,
+        progress_bar={"desc": f"{brief.id:<28.28}", "position": position, "leave": True} if progress else False,
+        execution_timeout=timeout,
+        cwd=str(executed.parent),
+        request_save_on_cell_execute=True,
+    )
+
+
+def build_one(
+    brief: Brief,
+    *,
+    reports_dir: Path,
+    build_dir: Path,
+    timeout: int,
+    position: int,
+    progress: bool,
+) -> tuple[Outcome, dict | None]:
+    from russia_korea_briefs.render import html_to_pdf, notebook_to_html
+
+    out_dir = reports_dir if brief.standard else reports_dir / "custom"
+    executed = build_dir / f"{brief.id}.ipynb"
+    t0 = time.perf_counter()
+    timings = {}
+    try:
+        execute(brief, executed, timeout=timeout, position=position, progress=progress)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        where = _failed_cell(executed)
+        msg = (
+            f"brief {brief.id!r} failed in notebook {brief.notebook.path.name}, {where}: {_error_text(exc, timeout)}\n"
+            f"  executed notebook kept for debugging: {executed}"
+        )
+        return Outcome(brief, "failed", time.perf_counter() - t0, msg), None
+    timings["execute"] = time.perf_counter() - t0
+    try:
+        nb = nbformat.read(executed, as_version=4)
+        t1 = time.perf_counter()
+        html = notebook_to_html(nb, brief.title).encode("utf-8")
+        t2 = time.perf_counter()
+        pdf = html_to_pdf(html.decode("utf-8"))
+        t3 = time.perf_counter()
+        timings.update(html=t2 - t1, pdf=t3 - t2)
+    except Exception as exc:  # noqa: BLE001
+        msg = f"brief {brief.id!r} failed while rendering: {_error_text(exc)}\n  executed notebook: {executed}"
+        return Outcome(brief, "failed", time.perf_counter() - t0, msg), None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path, pdf_path = out_dir / f"{brief.id}.html", out_dir / f"{brief.id}.pdf"
+    atomic_write(pdf_path, pdf)
+    atomic_write(html_path, html)
+    entry = {
+        "title": brief.title,
+        "notebook": brief.notebook.path.name,
+        "params": brief.params,
+        "html": html_path.name,
+        "pdf": pdf_path.name,
+        "html_sha256": hashlib.sha256(html).hexdigest(),
+        "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+        "html_bytes": len(html),
+        "pdf_bytes": len(pdf),
+    }
+    return Outcome(brief, "built", time.perf_counter() - t0, timings=timings), entry
+
+
+def build(
+    briefs: list[Brief],
+    *,
+    force: bool = False,
+    jobs: int | None = None,
+    reports_dir: Path | None = None,
+    build_dir: Path | None = None,
+    timeout: int = CELL_TIMEOUT,
+    progress: bool = True,
+    log: Log = print,
+) -> list[Outcome]:
+    """Build ``briefs``; returns one outcome per brief. Raises BuildBusyError if a build is running."""
+    from russia_korea_briefs.data import require_valid
+
+    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    build_dir = Path(build_dir or paths.BUILD_DIR)
+    manifest = load_manifest()
+    require_valid()  # the standard data; a custom periodization was validated with the parameters
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(reports_dir / ".build.lock"), timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise BuildBusyError(
+            f"another build is running in {reports_dir} (lock {reports_dir / '.build.lock'}); "
+            "wait for it to finish, then run again"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write to {reports_dir}: {exc.strerror}") from None
+    try:
+        return _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout, progress, log)
+    finally:
+        lock.release()
+
+
+def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout, progress, log):
+    set_reproducible_env(manifest.edition)
+    published = {True: read_published(reports_dir), False: read_published(reports_dir / "custom")}
+    todo, outcomes = [], []
+    for brief in briefs:
+        digest = input_hash(brief)
+        out_dir = reports_dir if brief.standard else reports_dir / "custom"
+        if not force and is_current(brief, published[brief.standard]["briefs"].get(brief.id), out_dir, digest):
+            outcomes.append(Outcome(brief, "skipped"))
+        else:
+            todo.append((brief, digest))
+    if todo:
+        ensure_kernel()
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+        log(f"building {len(todo)} brief(s) with {jobs} job(s); {len(outcomes)} up to date")
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [
+                pool.submit(
+                    build_one,
+                    brief,
+                    reports_dir=reports_dir,
+                    build_dir=build_dir,
+                    timeout=timeout,
+                    position=i,
+                    progress=progress,
+                )
+                for i, (brief, _) in enumerate(todo)
+            ]
+            for (brief, digest), future in zip(todo, futures, strict=True):
+                outcome, entry = future.result()
+                outcomes.append(outcome)
+                if entry is not None:
+                    entry["inputs"] = digest
+                    published[brief.standard]["briefs"][brief.id] = entry
+                    _write_published(reports_dir if brief.standard else reports_dir / "custom", published[brief.standard], manifest)
+    if any(o.status == "built" for o in outcomes) or not (reports_dir / "index.html").exists():
+        from russia_korea_briefs.index import write_index
+
+        write_index(reports_dir, published[True], manifest)
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            log(outcome.message)
+    return outcomes
+
+
+def _write_published(out_dir: Path, data: dict, manifest) -> None:
+    data = {"edition": manifest.edition.isoformat(), "briefs": dict(sorted(data["briefs"].items()))}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(out_dir / MANIFEST_NAME, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+__all__ = ["BriefsError", "build", "data_version", "input_hash"]

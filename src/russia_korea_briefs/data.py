@@ -1,0 +1,226 @@
+"""Load and validate the project's data tables.
+
+Every loader validates first: a bad file never reaches a chart. :func:`validate_all` checks
+every table and the periodization together and reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from russia_korea_briefs import paths, schemas
+from russia_korea_briefs.errors import DataValidationError, Problem
+from russia_korea_briefs.tables import display_path, problems_from_validation, read_csv_rows
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    path: Path
+    model: type[BaseModel]
+    key: tuple[str, ...]
+    check: Callable[[list[tuple[int, BaseModel]], str], list[Problem]] | None = None
+
+
+def _unique(rows, shown: str, key: tuple[str, ...]) -> list[Problem]:
+    seen: dict[tuple, int] = {}
+    out = []
+    for line, row in rows:
+        k = tuple(getattr(row, c) for c in key)
+        if k in seen:
+            out.append(
+                Problem(shown, line, ",".join(key), f"duplicate {'/'.join(map(str, k))} (first on line {seen[k]})")
+            )
+        else:
+            seen[k] = line
+    return out
+
+
+def _registry() -> dict[str, Table]:
+    from russia_korea_briefs import indicator_schemas as ind
+
+    return {
+        "events": Table("events", paths.EVENTS_FILE, schemas.EventRow, ("id",)),
+        **ind.TABLES,
+    }
+
+
+def check_table(table: Table, path: Path | None = None) -> tuple[list[tuple[int, BaseModel]], list[Problem]]:
+    path = path or table.path
+    problems: list[Problem] = []
+    rows = read_csv_rows(path, table.model, problems)
+    shown = display_path(path)
+    problems += _unique(rows, shown, table.key)
+    if table.check:
+        problems += table.check(rows, shown)
+    return rows, problems
+
+
+# --- periodization ---------------------------------------------------------------------------
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """Safe YAML loader that leaves dates as text, so that pydantic reports a bad one clearly."""
+
+
+_PlainLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Periodization:
+    """An ordered, non-overlapping sequence of phases read from one YAML file."""
+
+    title: str
+    phases: tuple[schemas.PhaseEntry, ...]
+    path: Path
+
+    def get(self, phase_id: str) -> schemas.PhaseEntry:
+        for phase in self.phases:
+            if phase.id == phase_id:
+                return phase
+        raise KeyError(phase_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [p.id for p in self.phases]
+
+
+def check_periodization(
+    path: Path, event_ids: set[str] | None
+) -> tuple[Periodization | None, list[Problem]]:
+    """Validate a periodization file; ``event_ids`` (when given) must contain every boundary event."""
+    shown = display_path(path)
+    if not path.is_file():
+        return None, [Problem(shown, None, None, "periodization file not found")]
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=_PlainLoader)
+        data = yaml.load(text, Loader=_PlainLoader)
+    except UnicodeDecodeError:
+        return None, [Problem(shown, None, None, "not valid UTF-8; save as UTF-8")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        return None, [Problem(shown, line, None, f"malformed YAML: {getattr(exc, 'problem', None) or exc}")]
+    if not isinstance(data, dict) or not isinstance(data.get("phases"), list) or not data["phases"]:
+        return None, [
+            Problem(shown, 1, "phases", "expected a mapping with 'title' and a non-empty list 'phases'")
+        ]
+    lines = []
+    for key_node, value_node in node.value:
+        if key_node.value == "phases":
+            lines = [item.start_mark.line + 1 for item in value_node.value]
+    problems: list[Problem] = []
+    phases: list[tuple[int, schemas.PhaseEntry]] = []
+    for i, raw in enumerate(data["phases"]):
+        line = lines[i] if i < len(lines) else None
+        try:
+            phases.append((line, schemas.PhaseEntry.model_validate(raw)))
+        except ValidationError as exc:
+            problems += problems_from_validation(exc, shown, line, prefix=(f"phases[{i}]",))
+    problems += _unique(phases, shown, ("id",))
+    for (_, prev), (line, cur) in itertools.pairwise(phases):
+        if prev.end is None:
+            problems.append(Problem(shown, line, "end", f"phase {prev.id!r} is open-ended but is not the last"))
+        elif cur.start <= prev.end:
+            problems.append(
+                Problem(shown, line, "start", f"phase {cur.id!r} starts {cur.start}, before {prev.id!r} ends ({prev.end})")
+            )
+    if event_ids is not None:
+        for line, phase in phases:
+            for eid in phase.boundary_events:
+                if eid not in event_ids:
+                    problems.append(
+                        Problem(shown, line, "boundary_events", f"event id {eid!r} is not in events.csv")
+                    )
+    if problems:
+        return None, problems
+    title = str(data.get("title") or path.stem)
+    return Periodization(title, tuple(p for _, p in phases), path.resolve()), []
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def validate_all(periodization: Path | None = None) -> list[Problem]:
+    """Every problem in every table and in the periodization (the standard one by default)."""
+    problems: list[Problem] = []
+    event_ids: set[str] = set()
+    for table in _registry().values():
+        rows, found = check_table(table)
+        problems += found
+        if table.name == "events":
+            event_ids = {row.id for _, row in rows}
+    _, found = check_periodization(periodization or paths.PHASES_FILE, event_ids)
+    problems += found
+    return problems
+
+
+def require_valid(periodization: Path | None = None) -> None:
+    problems = validate_all(periodization)
+    if problems:
+        raise DataValidationError(problems)
+
+
+def _frame(name: str) -> pd.DataFrame:
+    table = _registry()[name]
+    rows, problems = check_table(table)
+    if problems:
+        raise DataValidationError(problems)
+    return pd.DataFrame([row.model_dump() for _, row in rows])
+
+
+@cache
+def load_table(name: str) -> pd.DataFrame:
+    """A validated table by name (``events``, ``trade``, ``unga_agreement`` …), as a copy-safe frame."""
+    if name not in _registry():
+        raise KeyError(f"unknown table {name!r}; known: {sorted(_registry())}")
+    return _frame(name)
+
+
+def load_events() -> pd.DataFrame:
+    """The chronology with a parsed ``start`` date (first day the event's date can mean) and ``year``."""
+    frame = load_table("events").copy()
+    frame["start"] = pd.to_datetime(
+        [schemas.parse_partial_date(d, p) for d, p in zip(frame["date"], frame["date_precision"], strict=True)]
+    )
+    frame["year"] = frame["start"].dt.year
+    return frame.sort_values(["start", "id"]).reset_index(drop=True)
+
+
+@cache
+def _periodization(path: Path) -> Periodization:
+    ids = set(load_table("events")["id"])
+    result, problems = check_periodization(path, ids)
+    if problems:
+        raise DataValidationError(problems)
+    return result
+
+
+def load_periodization(path: str | Path | None = None) -> Periodization:
+    """The standard periodization, or the one in ``path`` (validated against the events)."""
+    return _periodization(Path(path).resolve() if path else paths.PHASES_FILE)
+
+
+def data_files() -> list[Path]:
+    """Every committed data file the briefs read: the data version is their content hash."""
+    out = []
+    for folder in (paths.REFERENCE_DIR, paths.INDICATORS_DIR, paths.DERIVED_DIR, paths.PROVENANCE_DIR):
+        out += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return out
+
+
+def event_counts(frame: pd.DataFrame, column: str) -> Counter:
+    return Counter(frame[column])

@@ -1,0 +1,121 @@
+"""Executed notebook → self-contained HTML brief → PDF brief (WeasyPrint, from that same HTML).
+
+The HTML comes from nbconvert's ``HTMLExporter`` with the package's ``brief`` template (inherits
+``lab``; no code, prompts, parameters cells, stderr or scripts). A post-processing pass gives
+headings ASCII ids (nbconvert percent-encodes non-ASCII ones, which breaks PDF links), builds
+the table of contents and numbers figures and tables.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import nbformat
+from bs4 import BeautifulSoup
+from traitlets.config import Config
+
+from russia_korea_briefs import paths
+from russia_korea_briefs.manifest import slugify
+
+REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell")
+_PDF_LOCK = threading.Lock()  # WeasyPrint (pango, fontconfig) is not documented as thread-safe
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    c = Config()
+    c.HTMLExporter.template_name = "brief"
+    c.HTMLExporter.extra_template_basedirs = [str(paths.TEMPLATES_DIR)]
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.embed_images = True
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output"}
+    return HTMLExporter(config=c)
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """The brief's HTML, deterministic for a given executed notebook."""
+    nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = title
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return postprocess(body)
+
+
+def postprocess(html: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    for anchor in soup.select("a.anchor-link"):
+        anchor.decompose()
+    # Unwrap lab's cell and output wrappers: headings, paragraphs, figures and tables become
+    # siblings, so that "keep a heading with what follows" works across cells in print.
+    for div in soup.find_all("div"):
+        if any(c.startswith("jp-") for c in div.get("class") or []):
+            div.unwrap()
+    used: Counter = Counter()
+    renamed: dict[str, str] = {}
+    for heading in soup.find_all(["h1", "h2", "h3", "h4"]):
+        base = slugify(heading.get_text(" ", strip=True)) or "section"
+        used[base] += 1
+        new_id = base if used[base] == 1 else f"{base}-{used[base]}"
+        if heading.get("id"):
+            renamed[heading["id"]] = new_id
+        heading["id"] = new_id
+    for link in soup.find_all("a", href=True):
+        href = link["href"]
+        if href.startswith("#") and href[1:] in renamed:
+            link["href"] = "#" + renamed[href[1:]]
+    _number(soup, "figure.chart", "Figure")
+    _number(soup, "figure.table", "Table")
+    _insert_toc(soup)
+    return str(soup)
+
+
+def _number(soup: BeautifulSoup, selector: str, word: str) -> None:
+    for n, figure in enumerate(soup.select(selector), start=1):
+        figure["id"] = figure.get("id") or f"{word.lower()}-{n}"
+        caption = figure.find("figcaption")
+        if caption is None:
+            continue
+        label = soup.new_tag("span", attrs={"class": "label"})
+        label.string = f"{word} {n}. "
+        caption.insert(0, label)
+
+
+def _insert_toc(soup: BeautifulSoup) -> None:
+    headings = [h for h in soup.find_all("h2") if "no-toc" not in (h.get("class") or [])]
+    if len(headings) < 2:
+        return
+    nav = soup.new_tag("nav", attrs={"class": "toc"})
+    title = soup.new_tag("h2", attrs={"class": "no-toc", "id": "contents"})
+    title.string = "Contents"
+    nav.append(title)
+    ol = soup.new_tag("ol")
+    for heading in headings:
+        li = soup.new_tag("li")
+        a = soup.new_tag("a", href="#" + heading["id"])
+        a.string = heading.get_text(" ", strip=True)
+        li.append(a)
+        ol.append(li)
+    nav.append(ol)
+    block = soup.select_one(".title-block")
+    if block is not None:
+        block.insert_after(nav)
+    else:
+        main = soup.find("main") or soup.body
+        main.insert(0, nav)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render the HTML brief to an A4 PDF (no network: the HTML has no external references)."""
+    from weasyprint import HTML
+
+    with _PDF_LOCK:
+        return HTML(string=html, base_url=str(paths.REPORTS_DIR)).write_pdf(
+            pdf_tags=True, uncompressed_pdf=False
+        )

@@ -1,0 +1,136 @@
+"""Ready-made pieces of a brief (tables and per-phase sections) built from the data.
+
+Notebooks call these; each returns :class:`~.text.Html`. Every data string is escaped by
+:mod:`~.text`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from russia_korea_briefs import indicators, text
+from russia_korea_briefs.text import Html, esc, fmt_num, fmt_usd, link
+
+
+def _period(phase) -> str:
+    end = f"{phase.end:%-d %b %Y}" if phase.end else "present"
+    return f"{phase.start:%-d %b %Y} – {end}"
+
+
+def phases_table(periodization, aggregates: pd.DataFrame) -> Html:
+    agg = aggregates.set_index("phase")
+    rows = []
+    for p in periodization.phases:
+        a = agg.loc[p.id]
+        rows.append(
+            {
+                "Phase": p.name,
+                "Dates": _period(p),
+                "Years": f"{a['years']:.1f}",
+                "Events": int(a["events"]),
+                "Mean score, Moscow–Seoul": fmt_num(a["rus_rok_mean_score"], 1),
+                "Mean score, Moscow–Pyongyang": fmt_num(a["rus_dprk_mean_score"], 1),
+            }
+        )
+    return text.table(
+        pd.DataFrame(rows), "The phases of the relationship, with the events recorded in each",
+        source="data/reference/phases.yaml and events.csv; scores from −10 (most hostile) to +10 (most cooperative)",
+        numeric=("Years", "Events", "Mean score, Moscow–Seoul", "Mean score, Moscow–Pyongyang"),
+    )
+
+
+def key_events(events: pd.DataFrame, refs: text.References, n: int = 5, dyads=("RUS-ROK", "RUS-DPRK")) -> Html:
+    """The ``n`` events with the largest |score| among ``dyads``, in date order, with citations."""
+    sub = events[events["dyad"].isin(dyads)]
+    top = sub.reindex(sub["score"].abs().sort_values(ascending=False, kind="stable").index).head(n)
+    items = []
+    for _, ev in top.sort_values("start").iterrows():
+        items.append(
+            f"<li><strong>{esc(ev['date'])}</strong> · {esc(ev['title'])} "
+            f'<span class="note">(score {ev["score"]:+d})</span>{refs.marker(ev["id"])}</li>'
+        )
+    return Html("<ul>" + "".join(items) + "</ul>")
+
+
+def phase_sections(periodization, events: pd.DataFrame, aggregates: pd.DataFrame, refs: text.References) -> Html:
+    """One subsection per phase: summary, boundary events, key events and indicators at its ends."""
+    phase_ids = indicators.assign_phases(events, periodization)
+    agg = aggregates.set_index("phase")
+    parts = []
+    for p in periodization.phases:
+        a = agg.loc[p.id]
+        sub = events[phase_ids == p.id]
+        boundary = ", ".join(
+            f"{esc(events.set_index('id').loc[e, 'title'])}{refs.marker(e)}" for e in p.boundary_events
+        )
+        counts = ", ".join(f"{n} {c}" for c, n in sub["category"].value_counts().items())
+        parts.append(
+            f'<h3 id="phase-{esc(p.id)}">{esc(p.name)} <span class="note">({esc(_period(p))})</span></h3>'
+            f"<p>{esc(p.summary)}</p>"
+            f'<p class="note"><strong>Why the phase starts here:</strong> {boundary}.</p>'
+            f"<p><strong>Indicators.</strong> Trade {fmt_usd(a['trade_start_usd'])} in {p.start.year} and "
+            f"{fmt_usd(a['trade_end_usd'])} in {(p.end or pd.Timestamp('2024-12-31')).year}; UNGA agreement "
+            f"Russia–South Korea {fmt_num(a['unga_rus_kor_start'])} to {fmt_num(a['unga_rus_kor_end'])} "
+            f"(n/a: no figure for that year). {len(sub)} events recorded ({esc(counts)}).</p>"
+            + str(key_events(sub, refs, n=5))
+        )
+    return Html("".join(parts))
+
+
+def claims_table(claims: pd.DataFrame) -> Html:
+    frame = claims.rename(
+        columns={"claim": "Claim (paraphrased)", "verdict": "Verdict", "finding": "What the sources show", "source_title": "Source"}
+    )[["Claim (paraphrased)", "Verdict", "What the sources show", "Source", "source_url"]]
+    return text.table(
+        frame, "Claims of a popular account checked against sources",
+        source="data/reference/claims.csv; the account is a popular web article on South Korea–Russia relations",
+        links={"Source": "source_url"},
+    )
+
+
+def changepoint_table(comparison: pd.DataFrame, periodization) -> Html:
+    names = {p.id: p.name for p in periodization.phases}
+    rows = []
+    for _, r in comparison.iterrows():
+        if pd.isna(r["break_year"]):
+            rows.append({"Series": r["series"], "Break": "none found", "Nearest phase boundary": "", "Distance": "", "Agrees": ""})
+            continue
+        rows.append(
+            {
+                "Series": r["series"],
+                "Break": int(r["break_year"]),
+                "Nearest phase boundary": f"{names[r['nearest_boundary']]} ({int(r['boundary_year'])})",
+                "Distance": f"{int(r['distance_years']):+d} yr",
+                "Agrees": "yes" if r["agrees"] else "no",
+            }
+        )
+    return text.table(pd.DataFrame(rows), "Breaks detected in the yearly series, beside the narrative phase boundaries",
+                      source="changepoints.py (PELT); a break within one year of a boundary counts as agreeing",
+                      numeric=("Break", "Distance"))
+
+
+def figures_table(figures: pd.DataFrame, indicators_shown: dict[str, str], caption: str) -> Html:
+    sub = figures[figures["indicator"].isin(indicators_shown)].copy()
+    sub["Indicator"] = sub["indicator"].map(indicators_shown)
+    sub["Value"] = [
+        fmt_usd(v) if u == "usd" else f"{v:,.0f}" for v, u in zip(sub["value"], sub["unit"], strict=True)
+    ]
+    sub = sub.sort_values(["Indicator", "year"])
+    frame = sub.rename(columns={"year": "Year", "source_title": "Source"})[
+        ["Indicator", "Year", "Value", "Source", "source_url"]
+    ]
+    return text.table(frame, caption, source="data/indicators/other_figures.csv (with a note on each figure: period, basis, conflicts)", numeric=("Year", "Value"),
+                      links={"Source": "source_url"})
+
+
+def baseline_table(rows: list[tuple[str, str, str]], caption: str) -> Html:
+    frame = pd.DataFrame(rows, columns=["Indicator", "This phase", "Whole period 1988–2024"])
+    return text.table(frame, caption, source="project data; see the Sources section", numeric=("This phase", "Whole period 1988–2024"))
+
+
+def source_list(events: pd.DataFrame) -> Html:
+    items = [
+        f"<li>{esc(ev['date'])}: {esc(ev['title'])}. {link(ev['source_title'], ev['source_url'])}</li>"
+        for _, ev in events.iterrows()
+    ]
+    return Html('<ol class="endnotes">' + "".join(items) + "</ol>")

@@ -1,0 +1,220 @@
+"""HTML pieces for the briefs: title block, figures, tables, judgments, source lists, colophon.
+
+Every string that comes from data is escaped here (``html.escape``) and every link is checked to
+be http(s), so a title such as ``<script>…`` shows as text and cannot run in a brief.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from russia_korea_briefs.schemas import check_url
+
+
+@dataclass(frozen=True)
+class Html:
+    """A piece of HTML that Jupyter and nbconvert display as ``text/html``."""
+
+    markup: str
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __str__(self) -> str:
+        return self.markup
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def link(title: object, url: str) -> str:
+    """An escaped link; a URL that is not http(s) is shown as plain text, never as a link."""
+    try:
+        check_url(str(url))
+    except ValueError:
+        return esc(title)
+    return f'<a href="{esc(url)}">{esc(title)}</a>'
+
+
+def fmt_usd(value: float | None, digits: int = 2) -> str:
+    """``9.98e9`` → ``'$9.98 bn'``; missing → ``'n/a'``."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    if abs(value) >= 1e9:
+        return f"${value / 1e9:.{digits}f} bn"
+    return f"${value / 1e6:.0f} m"
+
+
+def fmt_num(value: float | None, digits: int = 2) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def paragraph(template: str, **values: object) -> Html:
+    """A paragraph from a template with ``{name}`` fields; the values are escaped, the template is not."""
+    return Html("<p>" + template.format(**{k: esc(v) for k, v in values.items()}) + "</p>")
+
+
+def title_block(series: str, title: str, subtitle: str, meta: Sequence[str]) -> Html:
+    return Html(
+        '<header class="title-block">'
+        f'<p class="series">{esc(series)}</p>'
+        f"<h1>{esc(title)}</h1>"
+        f'<p class="subtitle">{esc(subtitle)}</p>'
+        + "".join(f'<p class="meta">{esc(m)}</p>' for m in meta)
+        + "</header>"
+    )
+
+
+_SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+
+
+def svg_markup(fig) -> str:
+    """Inline SVG of a figure (text kept as text; no date, fixed ids via the house style)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return _SVG_HEAD.sub("", buf.getvalue(), count=1)
+
+
+def figure(fig, caption: str) -> Html:
+    """A numbered figure (the number is added when the brief is rendered) with its caption."""
+    width, height = fig.get_size_inches()
+    kind = "chart tall" if height > width * 0.75 else "chart"
+    return Html(f'<figure class="{kind}">{svg_markup(fig)}<figcaption>{esc(caption)}</figcaption></figure>')
+
+
+def table(
+    frame: pd.DataFrame,
+    caption: str,
+    *,
+    source: str | None = None,
+    numeric: Iterable[str] = (),
+    links: dict[str, str] | None = None,
+) -> Html:
+    """A numbered table; every cell escaped; ``links`` maps a column to the column holding its URL."""
+    numeric = set(numeric)
+    links = links or {}
+    hidden = set(links.values())
+    cols = [c for c in frame.columns if c not in hidden]
+    head = "".join(f'<th class="{"num" if c in numeric else ""}">{esc(c)}</th>' for c in cols)
+    body = []
+    for _, row in frame.iterrows():
+        cells = []
+        for c in cols:
+            value = row[c]
+            text = link(value, row[links[c]]) if c in links else esc("" if pd.isna(value) else value)
+            cells.append(f'<td class="{"num" if c in numeric else ""}">{text}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    src = f'<span class="source">Source: {esc(source)}</span>' if source else ""
+    return Html(
+        f'<figure class="table"><figcaption>{esc(caption)}{src}</figcaption>'
+        f'<table class="brief-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></figure>'
+    )
+
+
+CONFIDENCE_WORDS = {"high": "High confidence", "moderate": "Moderate confidence", "low": "Low confidence"}
+
+
+def judgments(items: Sequence[tuple[str, str, str]]) -> Html:
+    """Key judgments: ``(statement, confidence, evidence)``; confidence high/moderate/low."""
+    lis = []
+    for statement, confidence, evidence in items:
+        if confidence not in CONFIDENCE_WORDS:
+            raise ValueError(f"confidence {confidence!r}: expected one of {sorted(CONFIDENCE_WORDS)}")
+        lis.append(
+            f"<li><p><strong>{esc(statement)}</strong> "
+            f'<span class="confidence {confidence}">{CONFIDENCE_WORDS[confidence]}</span></p>'
+            f'<p class="note">{esc(evidence)}</p></li>'
+        )
+    return Html(f'<div class="key-judgments"><ol>{"".join(lis)}</ol></div>')
+
+
+def bullet_list(items: Iterable[str]) -> Html:
+    return Html("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+
+
+def event_list(events: pd.DataFrame, limit: int | None = None) -> Html:
+    """Events as a dated list, each with its source link and confidence."""
+    rows = events if limit is None else events.head(limit)
+    items = []
+    for _, ev in rows.iterrows():
+        items.append(
+            f"<li><strong>{esc(ev['date'])}</strong> · {esc(ev['title'])}. {esc(ev['description'])} "
+            f'<span class="note">[{link(ev["source_title"], ev["source_url"])}; {esc(ev["confidence"])} confidence]</span></li>'
+        )
+    return Html('<ul class="events">' + "".join(items) + "</ul>")
+
+
+def colophon(params: dict, data_version: str, edition: str, command: str) -> Html:
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items()) or "(defaults)"
+    return Html(
+        '<div class="colophon">'
+        f"<p><strong>Colophon.</strong> Parameters: <code>{esc(shown)}</code>. "
+        f"Data version <code>{esc(data_version)}</code>. Built {esc(edition)}. "
+        f"Rebuild with <code>{esc(command)}</code>.</p></div>"
+    )
+
+
+_CITE = re.compile(r"\[\[((?:claim:|figure:)?[a-z0-9-]+)\]\]")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+class References:
+    """Numbered citations, in order of first use, for a brief's endnotes.
+
+    A key is an event id of the chronology, ``claim:<id>`` (a checked claim's source) or
+    ``figure:<indicator>`` (the first source of a figure in other_figures.csv).
+    """
+
+    def __init__(self, events: pd.DataFrame, claims: pd.DataFrame | None = None, figures: pd.DataFrame | None = None):
+        entries = {}
+        for _, ev in events.iterrows():
+            entries[ev["id"]] = (f"{ev['date']}: {ev['title']}", ev["source_title"], ev["source_url"], ev["confidence"])
+        for _, c in (claims if claims is not None else pd.DataFrame()).iterrows():
+            entries[f"claim:{c['id']}"] = (f"Checked claim: {c['claim']}", c["source_title"], c["source_url"], None)
+        for _, f in (figures if figures is not None else pd.DataFrame()).iterrows():
+            entries.setdefault(
+                f"figure:{f['indicator']}", (f"Figure for {f['year']}: {f['indicator']}", f["source_title"], f["source_url"], None)
+            )
+        self._entries = entries
+        self.order: list[str] = []
+
+    def number(self, key: str) -> int:
+        if key not in self._entries:
+            raise KeyError(f"unknown citation {key!r} in the brief's text (an event id, claim:<id> or figure:<indicator>)")
+        if key not in self.order:
+            self.order.append(key)
+        return self.order.index(key) + 1
+
+    def marker(self, key: str) -> str:
+        n = self.number(key)
+        return f'<sup class="ref"><a href="#ref-{n}" title="{esc(self._entries[key][0])}">{n}</a></sup>'
+
+    def prose(self, source: str) -> Html:
+        """Paragraphs (blank-line separated) with ``**bold**`` and ``[[event-id]]`` citations."""
+        blocks = []
+        for block in re.split(r"\n\s*\n", source.strip()):
+            escaped = esc(" ".join(line.strip() for line in block.splitlines()))
+            escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
+            escaped = _CITE.sub(lambda m: self.marker(m.group(1)), escaped)
+            blocks.append(f"<p>{escaped}</p>")
+        return Html("".join(blocks))
+
+    def endnotes(self) -> Html:
+        items = []
+        for n, key in enumerate(self.order, start=1):
+            label, title, url, confidence = self._entries[key]
+            conf = f' <span class="note">({esc(confidence)} confidence)</span>' if confidence else ""
+            items.append(f'<li id="ref-{n}">{esc(label)}. {link(title, url)}{conf}</li>')
+        return Html('<ol class="endnotes">' + "".join(items) + "</ol>")
