@@ -311,7 +311,9 @@ class PhaseView:
     def key_events(self) -> text.Html:
         from russia_korea_briefs import sections
 
-        return sections.key_events(self.events, self.ctx.refs, n=8, dyads=("RUS-ROK", "RUS-DPRK", "ROK-DPRK", "MULTI"))
+        return sections.key_events(
+            self.events, self.ctx.refs, n=8, dyads=("RUS-ROK", "RUS-DPRK", "ROK-DPRK", "MULTI"), describe=True
+        )
 
     def baseline(self) -> text.Html:
         from russia_korea_briefs import sections
@@ -324,4 +326,4 @@ class PhaseView:
         return sections.baseline_table(rows, f"{self.phase.name}: indicators against 1988–2024")
 
     def chronology(self) -> text.Html:
-        return text.event_list(self.events)
+        return text.event_list(self.events, describe=False)

@@ -156,7 +156,7 @@ def trade_chart(trade: pd.DataFrame, periodization, start, end, *, source: str, 
     ax.set_ylabel("US$ billion (current)")
     ax.set_ylim(bottom=0)
     _years_axis(ax, x0, x1)
-    ax.legend(loc="upper left")
+    ax.legend(loc="best")
     return finish(fig, source, note)
 
 
@@ -173,7 +173,7 @@ def unga_chart(wide: pd.DataFrame, periodization, start, end, *, source: str, hi
     ax.set_ylabel(f"Agreement ({measure_label})")
     ax.set_ylim(0, 1.02)
     _years_axis(ax, x0, x1)
-    ax.legend(loc="lower left", ncols=2)
+    ax.legend(loc="best", ncols=2)
     return finish(fig, source, note)
 
 
@@ -190,7 +190,7 @@ def ideal_distance_chart(distances: pd.DataFrame, periodization, start, end, *, 
     ax.set_ylabel("Ideal-point distance (scale units)")
     ax.set_ylim(bottom=0)
     _years_axis(ax, x0, x1)
-    ax.legend(loc="upper left", ncols=2)
+    ax.legend(loc="best", ncols=2)
     return finish(fig, source, note)
 
 

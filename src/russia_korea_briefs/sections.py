@@ -39,14 +39,17 @@ def phases_table(periodization, aggregates: pd.DataFrame) -> Html:
     )
 
 
-def key_events(events: pd.DataFrame, refs: text.References, n: int = 5, dyads=("RUS-ROK", "RUS-DPRK")) -> Html:
+def key_events(
+    events: pd.DataFrame, refs: text.References, n: int = 5, dyads=("RUS-ROK", "RUS-DPRK"), describe: bool = False
+) -> Html:
     """The ``n`` events with the largest |score| among ``dyads``, in date order, with citations."""
     sub = events[events["dyad"].isin(dyads)]
     top = sub.reindex(sub["score"].abs().sort_values(ascending=False, kind="stable").index).head(n)
     items = []
     for _, ev in top.sort_values("start").iterrows():
+        detail = f" {esc(ev['description'])}" if describe else ""
         items.append(
-            f"<li><strong>{esc(ev['date'])}</strong> · {esc(ev['title'])} "
+            f"<li><strong>{esc(ev['date'])}</strong> · {esc(ev['title'])}.{detail} "
             f'<span class="note">(score {ev["score"]:+d})</span>{refs.marker(ev["id"])}</li>'
         )
     return Html("<ul>" + "".join(items) + "</ul>")

@@ -144,13 +144,14 @@ def bullet_list(items: Iterable[str]) -> Html:
     return Html("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
 
 
-def event_list(events: pd.DataFrame, limit: int | None = None) -> Html:
-    """Events as a dated list, each with its source link and confidence."""
+def event_list(events: pd.DataFrame, limit: int | None = None, *, describe: bool = True) -> Html:
+    """Events as a dated list, each with its source link and confidence (and description)."""
     rows = events if limit is None else events.head(limit)
     items = []
     for _, ev in rows.iterrows():
+        body = f"{esc(ev['title'])}. {esc(ev['description'])}" if describe else esc(ev["title"])
         items.append(
-            f"<li><strong>{esc(ev['date'])}</strong> · {esc(ev['title'])}. {esc(ev['description'])} "
+            f"<li><strong>{esc(ev['date'])}</strong> · {body} "
             f'<span class="note">[{link(ev["source_title"], ev["source_url"])}; {esc(ev["confidence"])} confidence]</span></li>'
         )
     return Html('<ul class="events">' + "".join(items) + "</ul>")
