@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,26 +227,32 @@ def execute(brief: Brief, executed: Path, *, timeout: int, position: int, progre
     )
 
 
+@dataclass
+class Rendered:
+    """A brief rendered in memory, not yet published."""
+
+    html: bytes
+    pdf: bytes
+
+
 def build_one(
     brief: Brief,
     *,
-    reports_dir: Path,
     build_dir: Path,
     timeout: int,
     position: int,
     progress: bool,
-) -> tuple[Outcome, dict | None]:
+    stop: threading.Event | None = None,
+) -> tuple[Outcome, Rendered | None]:
+    """Execute and render one brief in memory. Publishing is the caller's job (main thread)."""
     from russia_korea_briefs.render import html_to_pdf, notebook_to_html
 
-    out_dir = reports_dir if brief.standard else reports_dir / "custom"
     executed = build_dir / f"{brief.id}.ipynb"
     t0 = time.perf_counter()
     timings = {}
     try:
         execute(brief, executed, timeout=timeout, position=position, progress=progress)
-    except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt):
-            raise
+    except Exception as exc:  # noqa: BLE001 - report the brief, notebook and cell, then carry on
         where = _failed_cell(executed)
         msg = (
             f"brief {brief.id!r} failed in notebook {brief.notebook.path.name}, {where}: {_error_text(exc, timeout)}\n"
@@ -251,6 +260,8 @@ def build_one(
         )
         return Outcome(brief, "failed", time.perf_counter() - t0, msg), None
     timings["execute"] = time.perf_counter() - t0
+    if stop is not None and stop.is_set():
+        return Outcome(brief, "failed", time.perf_counter() - t0, f"brief {brief.id!r}: interrupted"), None
     try:
         nb = nbformat.read(executed, as_version=4)
         t1 = time.perf_counter()
@@ -262,22 +273,26 @@ def build_one(
     except Exception as exc:  # noqa: BLE001
         msg = f"brief {brief.id!r} failed while rendering: {_error_text(exc)}\n  executed notebook: {executed}"
         return Outcome(brief, "failed", time.perf_counter() - t0, msg), None
+    return Outcome(brief, "built", time.perf_counter() - t0, timings=timings), Rendered(html, pdf)
+
+
+def publish(brief: Brief, rendered: Rendered, out_dir: Path) -> dict:
+    """Move the brief's files into place (each atomically) and return its manifest entry."""
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = out_dir / f"{brief.id}.html", out_dir / f"{brief.id}.pdf"
-    atomic_write(pdf_path, pdf)
-    atomic_write(html_path, html)
-    entry = {
+    atomic_write(pdf_path, rendered.pdf)
+    atomic_write(html_path, rendered.html)
+    return {
         "title": brief.title,
         "notebook": brief.notebook.path.name,
         "params": brief.params,
         "html": html_path.name,
         "pdf": pdf_path.name,
-        "html_sha256": hashlib.sha256(html).hexdigest(),
-        "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
-        "html_bytes": len(html),
-        "pdf_bytes": len(pdf),
+        "html_sha256": hashlib.sha256(rendered.html).hexdigest(),
+        "pdf_sha256": hashlib.sha256(rendered.pdf).hexdigest(),
+        "html_bytes": len(rendered.html),
+        "pdf_bytes": len(rendered.pdf),
     }
-    return Outcome(brief, "built", time.perf_counter() - t0, timings=timings), entry
 
 
 def build(
@@ -330,26 +345,34 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
         ensure_kernel()
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         log(f"building {len(todo)} brief(s) with {jobs} job(s); {len(outcomes)} up to date")
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        try:
             futures = [
                 pool.submit(
-                    build_one,
-                    brief,
-                    reports_dir=reports_dir,
-                    build_dir=build_dir,
-                    timeout=timeout,
-                    position=i,
-                    progress=progress,
+                    build_one, brief, build_dir=build_dir, timeout=timeout, position=i, progress=progress, stop=stop
                 )
                 for i, (brief, _) in enumerate(todo)
             ]
             for (brief, digest), future in zip(todo, futures, strict=True):
-                outcome, entry = future.result()
+                outcome, rendered = future.result()
                 outcomes.append(outcome)
-                if entry is not None:
+                if rendered is None:
+                    continue
+                out_dir = reports_dir if brief.standard else reports_dir / "custom"
+                # Publishing happens here, in the main thread, so that Ctrl-C (delivered to the
+                # main thread) can never leave files and manifest disagreeing: a brief is either
+                # fully published with its manifest entry, or not at all.
+                with _deferred_sigint():
+                    entry = publish(brief, rendered, out_dir)
                     entry["inputs"] = digest
                     published[brief.standard]["briefs"][brief.id] = entry
-                    _write_published(reports_dir if brief.standard else reports_dir / "custom", published[brief.standard], manifest)
+                    _write_published(out_dir, published[brief.standard], manifest)
+        except BaseException:
+            stop.set()  # running briefs finish executing but are neither rendered nor published
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     if any(o.status == "built" for o in outcomes) or not (reports_dir / "index.html").exists():
         from russia_korea_briefs.index import write_index
 
@@ -358,6 +381,22 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
         if outcome.status == "failed":
             log(outcome.message)
     return outcomes
+
+
+@contextmanager
+def _deferred_sigint():
+    """Hold a Ctrl-C that arrives while files are being moved into place until they all are."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda *args: received.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            raise KeyboardInterrupt
 
 
 def _write_published(out_dir: Path, data: dict, manifest) -> None:

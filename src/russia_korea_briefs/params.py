@@ -7,6 +7,7 @@ is a :class:`~.errors.ParameterError` naming the parameter and what is allowed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -83,13 +84,13 @@ def _parse_date(spec: ParamSpec, value: Any) -> str:
         raise ParameterError(
             f"parameter {spec.name}: {text!r} is not a date; expected {spec.describe_allowed()}"
         ) from None
-    if len(text) != 10:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):  # fromisoformat also takes 20200101, 2020-W01-1
         raise ParameterError(f"parameter {spec.name}: write the date as YYYY-MM-DD (got {text!r})")
     if (spec.min and day < date.fromisoformat(spec.min)) or (spec.max and day > date.fromisoformat(spec.max)):
         raise ParameterError(
             f"parameter {spec.name}: {text} is outside the data; expected {spec.describe_allowed()}"
         )
-    return text
+    return day.isoformat()
 
 
 def _parse_int(spec: ParamSpec, value: Any) -> int:
@@ -140,7 +141,7 @@ def resolve(specs: dict[str, ParamSpec], given: dict[str, Any]) -> dict[str, Any
         else:
             values[name] = "" if raw is None else str(raw)
     for name, spec in specs.items():
-        if spec.not_before and values[name] < values[spec.not_before]:
+        if spec.not_before and date.fromisoformat(values[name]) < date.fromisoformat(values[spec.not_before]):
             raise ParameterError(
                 f"parameter {name}: {values[name]} is before {spec.not_before} ({values[spec.not_before]})"
             )

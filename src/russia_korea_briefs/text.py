@@ -6,6 +6,7 @@ be http(s), so a title such as ``<script>…`` shows as text and cannot run in a
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import re
@@ -84,7 +85,13 @@ def svg_markup(fig) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
-    return _SVG_HEAD.sub("", buf.getvalue(), count=1)
+    svg = _SVG_HEAD.sub("", buf.getvalue(), count=1)
+    # Several figures share one page: give this figure's ids a prefix of its own (derived from its
+    # content, so deterministic), or identical clip-path ids in two figures would collide.
+    prefix = "f" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8] + "-"
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
 
 
 def figure(fig, caption: str) -> Html:
