@@ -80,9 +80,11 @@ def fresh_caches():
     """``load_table`` and ``_periodization`` are caches: clear them around every test."""
     data.load_table.cache_clear()
     data._periodization.cache_clear()
+    data._event_ids.cache_clear()
     yield
     data.load_table.cache_clear()
     data._periodization.cache_clear()
+    data._event_ids.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -81,7 +81,7 @@ class BriefContext:
         return "custom", f"python -m russia_korea_briefs build {base.id} {args}"
 
     def colophon(self) -> text.Html:
-        from russia_korea_briefs.build import data_version
+        from russia_korea_briefs.data import data_version
 
         _, command = self.brief_id_and_command()
         return text.colophon(self.params, data_version(), self.edition, command)

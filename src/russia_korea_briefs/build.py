@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import nbformat
 from filelock import FileLock, Timeout
 
 from russia_korea_briefs import paths
+from russia_korea_briefs.data import data_version
 from russia_korea_briefs.errors import BriefsError, BuildBusyError, ConfigError
 from russia_korea_briefs.manifest import Brief, load_manifest
 
@@ -51,28 +51,11 @@ def pinned_dependencies() -> list[str]:
         return list(tomllib.load(fh)["project"]["dependencies"])
 
 
-def _hash_files(digest, files: list[Path]) -> None:
-    for path in files:
-        resolved = path.resolve()
-        inside = resolved.is_relative_to(paths.PROJECT_ROOT)
-        rel = resolved.relative_to(paths.PROJECT_ROOT).as_posix() if inside else resolved.name
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-
-
-def data_version() -> str:
-    """Short content hash of every committed data file: printed in each brief's colophon."""
-    from russia_korea_briefs.data import data_files
-
-    digest = hashlib.sha256()
-    _hash_files(digest, data_files())
-    return digest.hexdigest()[:12]
-
-
 def input_hash(brief: Brief) -> str:
-    from russia_korea_briefs.data import data_files
+    from russia_korea_briefs.data import data_files, hash_files
 
     digest = hashlib.sha256()
-    _hash_files(digest, [brief.notebook.path, paths.BRIEFS_MANIFEST, *_package_files(), *data_files()])
+    hash_files(digest, [brief.notebook.path, paths.BRIEFS_MANIFEST, *_package_files(), *data_files()])
     for name, spec in brief.notebook.parameters.items():
         if spec.type == "periodization" and brief.params.get(name):
             digest.update(Path(brief.params[name]).read_bytes())
@@ -176,6 +159,8 @@ class Outcome:
 
 def _failed_cell(executed: Path) -> str:
     """'cell N (first line)' of the cell papermill marked as failed or left running."""
+    import nbformat
+
     try:
         nb = nbformat.read(executed, as_version=4)
     except Exception:  # noqa: BLE001 - a half-written notebook is still a failure to report
@@ -245,6 +230,8 @@ def build_one(
     stop: threading.Event | None = None,
 ) -> tuple[Outcome, Rendered | None]:
     """Execute and render one brief in memory. Publishing is the caller's job (main thread)."""
+    import nbformat
+
     from russia_korea_briefs.render import html_to_pdf, notebook_to_html
 
     executed = build_dir / f"{brief.id}.ipynb"

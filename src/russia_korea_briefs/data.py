@@ -6,20 +6,23 @@ every table and the periodization together and reports every problem at once.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from russia_korea_briefs import paths, schemas
 from russia_korea_briefs.errors import DataValidationError, Problem
 from russia_korea_briefs.tables import display_path, problems_from_validation, read_csv_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -157,12 +160,13 @@ def check_periodization(
 def validate_all(periodization: Path | None = None) -> list[Problem]:
     """Every problem in every table and in the periodization (the standard one by default)."""
     problems: list[Problem] = []
-    event_ids: set[str] = set()
+    event_ids: set[str] | None = None
     for table in _registry().values():
         rows, found = check_table(table)
         problems += found
         if table.name == "events":
-            event_ids = {row.id for _, row in rows}
+            # an unreadable events file is one problem, not one per boundary event of the phases
+            event_ids = {row.id for _, row in rows} if rows else None
     _, found = check_periodization(periodization or paths.PHASES_FILE, event_ids)
     problems += found
     return problems
@@ -175,6 +179,8 @@ def require_valid(periodization: Path | None = None) -> None:
 
 
 def _frame(name: str) -> pd.DataFrame:
+    import pandas as pd
+
     table = _registry()[name]
     rows, problems = check_table(table)
     if problems:
@@ -192,6 +198,8 @@ def load_table(name: str) -> pd.DataFrame:
 
 def load_events() -> pd.DataFrame:
     """The chronology with a parsed ``start`` date (first day the event's date can mean) and ``year``."""
+    import pandas as pd
+
     frame = load_table("events").copy()
     frame["start"] = pd.to_datetime(
         [schemas.parse_partial_date(d, p) for d, p in zip(frame["date"], frame["date_precision"], strict=True)]
@@ -201,8 +209,16 @@ def load_events() -> pd.DataFrame:
 
 
 @cache
+def _event_ids() -> frozenset[str]:
+    rows, problems = check_table(_registry()["events"])
+    if problems:
+        raise DataValidationError(problems)
+    return frozenset(row.id for _, row in rows)
+
+
+@cache
 def _periodization(path: Path) -> Periodization:
-    ids = set(load_table("events")["id"])
+    ids = set(_event_ids())
     result, problems = check_periodization(path, ids)
     if problems:
         raise DataValidationError(problems)
@@ -222,5 +238,17 @@ def data_files() -> list[Path]:
     return out
 
 
-def event_counts(frame: pd.DataFrame, column: str) -> Counter:
-    return Counter(frame[column])
+def hash_files(digest, files: list[Path]) -> None:
+    """Feed each file's project-relative name and content hash into ``digest``."""
+    for path in files:
+        resolved = path.resolve()
+        inside = resolved.is_relative_to(paths.PROJECT_ROOT)
+        rel = resolved.relative_to(paths.PROJECT_ROOT).as_posix() if inside else resolved.name
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+
+
+def data_version() -> str:
+    """Short content hash of every committed data file: printed in each brief's colophon."""
+    digest = hashlib.sha256()
+    hash_files(digest, data_files())
+    return digest.hexdigest()[:12]
