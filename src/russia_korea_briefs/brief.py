@@ -57,7 +57,23 @@ class BriefContext:
 
     @cached_property
     def aggregates(self) -> pd.DataFrame:
-        return indicators.phase_aggregates(self.all_events, self.trade, self.agreement, self.periodization)
+        return indicators.phase_aggregates(self.all_events, self.trade, self.agreement, self.periodization_in_period)
+
+    @cached_property
+    def periodization_in_period(self) -> Periodization:
+        """The phases that overlap the brief's period (all of them without start/end)."""
+        from dataclasses import replace
+        from datetime import date
+
+        if "start" not in self.params:
+            return self.periodization
+        start, end = date.fromisoformat(self.params["start"]), date.fromisoformat(self.params["end"])
+        kept = tuple(p for p in self.periodization.phases if p.start <= end and (p.end is None or p.end >= start))
+        return replace(self.periodization, phases=kept)
+
+    @property
+    def period_title(self) -> str:
+        return f"{self.params['start'][:4]}–{self.params['end'][:4]}"
 
     def prose(self, source: str) -> text.Html:
         """Paragraphs with ``[[event-id]]`` citations, numbered in the order they appear."""

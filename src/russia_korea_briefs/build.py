@@ -16,7 +16,7 @@ import threading
 import time
 import tomllib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -228,6 +228,7 @@ def build_one(
     position: int,
     progress: bool,
     stop: threading.Event | None = None,
+    pdf_pool: Executor | None = None,
 ) -> tuple[Outcome, Rendered | None]:
     """Execute and render one brief in memory. Publishing is the caller's job (main thread)."""
     import nbformat
@@ -254,7 +255,10 @@ def build_one(
         t1 = time.perf_counter()
         html = notebook_to_html(nb, brief.title).encode("utf-8")
         t2 = time.perf_counter()
-        pdf = html_to_pdf(html.decode("utf-8"))
+        if pdf_pool is None:
+            pdf = html_to_pdf(html.decode("utf-8"))
+        else:  # WeasyPrint is pure Python: in another process it does not compete for this GIL
+            pdf = pdf_pool.submit(html_to_pdf, html.decode("utf-8")).result()
         t3 = time.perf_counter()
         timings.update(html=t2 - t1, pdf=t3 - t2)
     except Exception as exc:  # noqa: BLE001
@@ -334,10 +338,12 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
         log(f"building {len(todo)} brief(s) with {jobs} job(s); {len(outcomes)} up to date")
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=jobs)
+        pdf_pool = _pdf_pool(jobs) if len(todo) > 1 else None
         try:
             futures = [
                 pool.submit(
-                    build_one, brief, build_dir=build_dir, timeout=timeout, position=i, progress=progress, stop=stop
+                    build_one, brief, build_dir=build_dir, timeout=timeout, position=i, progress=progress,
+                    stop=stop, pdf_pool=pdf_pool,
                 )
                 for i, (brief, _) in enumerate(todo)
             ]
@@ -358,8 +364,12 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
         except BaseException:
             stop.set()  # running briefs finish executing but are neither rendered nor published
             pool.shutdown(wait=False, cancel_futures=True)
+            if pdf_pool is not None:
+                pdf_pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+        if pdf_pool is not None:
+            pdf_pool.shutdown(wait=True)
     if any(o.status == "built" for o in outcomes) or not (reports_dir / "index.html").exists():
         from russia_korea_briefs.index import write_index
 
@@ -368,6 +378,13 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
         if outcome.status == "failed":
             log(outcome.message)
     return outcomes
+
+
+def _pdf_pool(jobs: int) -> Executor:
+    """Processes that render PDFs beside the kernels ("spawn": never fork a threaded process)."""
+    import multiprocessing
+
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
 
 @contextmanager

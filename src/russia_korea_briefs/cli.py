@@ -7,7 +7,6 @@ Every expected failure ends in one clear message on stderr and an exit code, nev
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import time
 
@@ -134,8 +133,7 @@ def cmd_build(args) -> int:
     )
     for o in outcomes:
         if o.status == "built" and not o.brief.standard:
-            print(f"custom brief: reports/custom/{o.brief.id}.html (rebuild: python -m russia_korea_briefs build "
-                  + " ".join(shlex.quote(f"--param={k}={v}") for k, v in o.brief.params.items()) + ")")
+            print(f"custom brief: reports/custom/{o.brief.id}.html and .pdf")
     return EXIT_BUILD_FAILED if counts["failed"] else 0
 
 
