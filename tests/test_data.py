@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import rewrite_csv
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,15 +20,8 @@ def _events_table():
 
 
 def _rewrite(path: Path, edit) -> None:
-    """Apply ``edit(rows)`` to a CSV's rows (dicts) and write it back."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header, rows = reader.fieldnames, list(reader)
-    rows = edit(rows) or rows
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    """Apply ``edit(rows)`` to a CSV's rows (dicts) in place."""
+    rewrite_csv(path, path, edit)
 
 
 def _problems(path: Path) -> list[str]:

@@ -8,7 +8,6 @@ Jupyter kernel; in every other test ``build.execute`` refuses to run.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import html
@@ -30,6 +29,7 @@ from urllib.parse import urlsplit
 import nbformat
 import pandas as pd
 import pytest
+from conftest import rewrite_csv
 from filelock import FileLock, Timeout
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -142,19 +142,6 @@ def snapshot(folder: Path, *, lock: bool = True) -> dict[str, bytes]:
 
 def temp_files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if ".tmp" in p.name or p.suffix == ".part")
-
-
-def rewrite_csv(source: Path, target: Path, edit) -> list[dict]:
-    """Copy a CSV applying ``edit(rows)`` (rows are dicts); returns the rows written."""
-    with open(source, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header, rows = reader.fieldnames, list(reader)
-    rows = edit(rows) or rows
-    with open(target, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return rows
 
 
 def line_of(path: Path, key: str) -> int:
