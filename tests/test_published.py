@@ -34,3 +34,9 @@ def test_index_lists_every_brief():
     index = (paths.REPORTS_DIR / "index.html").read_text(encoding="utf-8")
     for brief in BRIEFS:
         assert f'href="{brief.id}.html"' in index and f'href="{brief.id}.pdf"' in index
+
+
+def test_index_lists_briefs_in_manifest_order():
+    index = (paths.REPORTS_DIR / "index.html").read_text(encoding="utf-8")
+    positions = [index.index(f'href="{brief.id}.html"') for brief in BRIEFS]
+    assert positions == sorted(positions), "overview first, then the phases in time order"

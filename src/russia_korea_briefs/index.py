@@ -30,12 +30,14 @@ def render_index(published: dict, manifest) -> str:
         keep_trailing_newline=True,
     )
     css = (paths.TEMPLATES_DIR / "brief" / "static" / "brief.css").read_text(encoding="utf-8")
+    from russia_korea_briefs.manifest import standard_briefs
+
     rows = []
-    order = [e["id"] for e in manifest.entries]
+    order = {b.id: i for i, b in enumerate(standard_briefs(manifest))}  # overview, then phases in time order
+
     def sort_key(item):
-        bid = item[0]
-        head = next((i for i, e in enumerate(order) if e.split("{")[0] and bid.startswith(e.split("{")[0])), 99)
-        return head
+        return (order.get(item[0], len(order)), item[0])
+
     for brief_id, entry in sorted(published["briefs"].items(), key=sort_key):
         rows.append(
             {
