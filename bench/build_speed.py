@@ -805,6 +805,7 @@ def main() -> int:
             setattr(args, key, saved["args"].get(key))
         for r in saved["runs"]:
             r["jobs"] = {int(k): v for k, v in r.get("jobs", {}).items()}
+        args.output = Path(args.from_json).stem
         print(report(saved["runs"], args, saved["briefs"], datetime.fromisoformat(saved["started"])))
         return 0
     if args.quick:
