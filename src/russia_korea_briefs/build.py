@@ -233,7 +233,7 @@ def build_one(
     """Execute and render one brief in memory. Publishing is the caller's job (main thread)."""
     import nbformat
 
-    from russia_korea_briefs.render import html_to_pdf, notebook_to_html
+    from russia_korea_briefs import render
 
     executed = build_dir / f"{brief.id}.ipynb"
     t0 = time.perf_counter()
@@ -253,11 +253,13 @@ def build_one(
     try:
         nb = nbformat.read(executed, as_version=4)
         t1 = time.perf_counter()
-        html = notebook_to_html(nb, brief.title).encode("utf-8")
+        html = render.notebook_to_html(nb, brief.title).encode("utf-8")
         t2 = time.perf_counter()
         if pdf_pool is None:
-            pdf = html_to_pdf(html.decode("utf-8"))
+            pdf = render.html_to_pdf(html.decode("utf-8"))
         else:  # WeasyPrint is pure Python: in another process it does not compete for this GIL
+            from russia_korea_briefs.pdf import html_to_pdf
+
             pdf = pdf_pool.submit(html_to_pdf, html.decode("utf-8")).result()
         t3 = time.perf_counter()
         timings.update(html=t2 - t1, pdf=t3 - t2)
@@ -384,7 +386,8 @@ def _pdf_pool(jobs: int) -> Executor:
     """Processes that render PDFs beside the kernels ("spawn": never fork a threaded process)."""
     import multiprocessing
 
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    # at most two: each worker peaks at about 300 MiB, and three pushed a build past 1 GiB
+    return ProcessPoolExecutor(max_workers=min(jobs, 2), mp_context=multiprocessing.get_context("spawn"))
 
 
 @contextmanager

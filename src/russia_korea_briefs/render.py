@@ -8,7 +8,6 @@ the table of contents and numbers figures and tables.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import nbformat
@@ -17,9 +16,9 @@ from traitlets.config import Config
 
 from russia_korea_briefs import paths
 from russia_korea_briefs.manifest import slugify
+from russia_korea_briefs.pdf import html_to_pdf  # noqa: F401 - re-exported; the PDF half lives in pdf.py
 
 REMOVE_TAGS = ("parameters", "injected-parameters", "remove_cell", "remove-cell")
-_PDF_LOCK = threading.Lock()  # WeasyPrint (pango, fontconfig) is not documented as thread-safe
 
 
 def _exporter():
@@ -109,13 +108,3 @@ def _insert_toc(soup: BeautifulSoup) -> None:
     else:
         main = soup.find("main") or soup.body
         main.insert(0, nav)
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Render the HTML brief to an A4 PDF (no network: the HTML has no external references)."""
-    from weasyprint import HTML
-
-    with _PDF_LOCK:
-        return HTML(string=html, base_url=str(paths.REPORTS_DIR)).write_pdf(
-            pdf_tags=True, uncompressed_pdf=False
-        )
