@@ -120,12 +120,20 @@ EVENTS_SOURCE = "project chronology (data/reference/events.csv): each event's ow
 class Figures:
     """The standard figures of the briefs, each with its caption and source line."""
 
-    def __init__(self, ctx: BriefContext, start: str, end: str, highlight: str | None = None):
+    def __init__(self, ctx: BriefContext, start: str, end: str, highlight: str | None = None, compact: bool = False):
         self.ctx, self.start, self.end, self.highlight = ctx, start, end, highlight
+        self.compact = compact  # shorter charts, for the few-page phase briefs
+
+    def _size(self):
+        import matplotlib.pyplot as plt
+
+        return plt.rc_context({"figure.figsize": (7.0, 2.4)} if self.compact else {})
 
     def timeline(self) -> text.Html:
-        fig = charts.phase_timeline(self.ctx.all_events, self.ctx.periodization, self.start, self.end,
-                                    source=EVENTS_SOURCE, highlight=self.highlight)
+        with self._size():
+            fig = charts.phase_timeline(self.ctx.all_events, self.ctx.periodization, self.start, self.end,
+                                        source=EVENTS_SOURCE, highlight=self.highlight,
+                                        height=2.3 if self.compact else 2.9)
         return text.figure(fig, "Every event of the chronology on its track, with the phases")
 
     def trade(self) -> text.Html:
@@ -133,45 +141,50 @@ class Figures:
 
         src = ("published Korean figures (KITA, KOTRA, finance ministry, embassy; one source per year in "
                "data/indicators/trade.csv) and " + provenance.source_line("rok_exports_kosis.csv"))
-        fig = charts.trade_chart(self.ctx.trade, self.ctx.periodization, self.start, self.end, source=src,
-                                 highlight=self.highlight,
-                                 note="gaps are years without a published full-year Korean figure; nothing is interpolated.")
+        with self._size():
+            fig = charts.trade_chart(self.ctx.trade, self.ctx.periodization, self.start, self.end, source=src,
+                                     highlight=self.highlight,
+                                     note="gaps are years without a published full-year Korean figure; nothing is interpolated.")
         return text.figure(fig, "South Korea's trade with the USSR/Russia, current US$ billion")
 
     def unga(self) -> text.Html:
         from russia_korea_briefs import provenance
 
-        fig = charts.unga_chart(
-            indicators.agreement_wide(self.ctx.agreement), self.ctx.periodization, self.start, self.end,
-            source=provenance.source_line("unga_agreement.csv"), highlight=self.highlight,
-            measure_label="half-credit for abstentions",
-            note="1 = always vote alike. The Koreas vote from 1991; no ES-11 (Ukraine) votes in the data; 2024 has only six roll calls.",
-        )
+        with self._size():
+            fig = charts.unga_chart(
+                indicators.agreement_wide(self.ctx.agreement), self.ctx.periodization, self.start, self.end,
+                source=provenance.source_line("unga_agreement.csv"), highlight=self.highlight,
+                measure_label="half-credit for abstentions",
+                note="1 = always vote alike. The Koreas vote from 1991; no ES-11 (Ukraine) votes in the data; 2024 has only six roll calls.",
+            )
         return text.figure(fig, "Voting agreement in the UN General Assembly")
 
     def distances(self) -> text.Html:
         from russia_korea_briefs import provenance
 
-        fig = charts.ideal_distance_chart(
-            indicators.ideal_point_distances(self.ctx.ideal_points), self.ctx.periodization, self.start, self.end,
-            source=provenance.source_line("unga_ideal_points.csv"), highlight=self.highlight,
-            note="distance between the states' ideal points estimated from final-passage votes (Bailey, Strezhnev and Voeten).",
-        )
+        with self._size():
+            fig = charts.ideal_distance_chart(
+                indicators.ideal_point_distances(self.ctx.ideal_points), self.ctx.periodization, self.start, self.end,
+                source=provenance.source_line("unga_ideal_points.csv"), highlight=self.highlight,
+                note="distance between the states' ideal points estimated from final-passage votes (Bailey, Strezhnev and Voeten).",
+            )
         return text.figure(fig, "How far apart states stand in the UN General Assembly (ideal-point distance)")
 
     def scores(self) -> text.Html:
         x0, x1 = int(self.start[:4]), int(self.end[:4])
         years = range(x0, x1 + 1)
         frame = pd.DataFrame({d: indicators.net_score_by_year(self.ctx.all_events, d, years) for d in ("RUS-ROK", "RUS-DPRK")})
-        fig = charts.score_chart(frame, self.ctx.periodization, self.start, self.end, source=EVENTS_SOURCE,
-                                 highlight=self.highlight, note="the sum of the scores (−10 … +10) of a year's events; see the codebook.")
+        with self._size():
+            fig = charts.score_chart(frame, self.ctx.periodization, self.start, self.end, source=EVENTS_SOURCE,
+                                     highlight=self.highlight, note="the sum of the scores (−10 … +10) of a year's events; see the codebook.")
         return text.figure(fig, "Net cooperation–conflict score by year: Moscow–Seoul and Moscow–Pyongyang")
 
     def categories(self) -> text.Html:
         from russia_korea_briefs.schemas import CATEGORIES
 
         counts = indicators.category_counts_by_phase(self.ctx.all_events, self.ctx.periodization, CATEGORIES)
-        fig = charts.category_phase_chart(counts, source=EVENTS_SOURCE, note="all four tracks (Moscow–Seoul, Moscow–Pyongyang, inter-Korean, multilateral).")
+        with self._size():
+            fig = charts.category_phase_chart(counts, source=EVENTS_SOURCE, note="all four tracks (Moscow–Seoul, Moscow–Pyongyang, inter-Korean, multilateral).")
         return text.figure(fig, "Events by category in each phase")
 
     def seesaw(self) -> text.Html:
@@ -179,9 +192,10 @@ class Figures:
 
         years = range(int(self.start[:4]), int(self.end[:4]) + 1)
         frame = indicators.seesaw(self.ctx.agreement, self.ctx.all_events, years)
-        fig = charts.seesaw_chart(frame, self.ctx.periodization, self.start, self.end,
-                                  source=provenance.source_line("unga_agreement.csv") + "; " + EVENTS_SOURCE,
-                                  note="bottom panel: three-year centred mean of the yearly net event score.")
+        with self._size():
+            fig = charts.seesaw_chart(frame, self.ctx.periodization, self.start, self.end,
+                                      source=provenance.source_line("unga_agreement.csv") + "; " + EVENTS_SOURCE,
+                                      note="bottom panel: three-year centred mean of the yearly net event score.")
         return text.figure(fig, "The North Korea seesaw: Moscow's ties with Seoul and with Pyongyang on the same axes")
 
 

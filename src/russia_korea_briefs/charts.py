@@ -99,10 +99,11 @@ DYAD_LABELS = {
 }
 
 
-def phase_timeline(events: pd.DataFrame, periodization, start, end, *, source: str, highlight: str | None = None, min_abs_score: int = 0) -> Figure:
+def phase_timeline(events: pd.DataFrame, periodization, start, end, *, source: str, highlight: str | None = None,
+                   min_abs_score: int = 0, height: float = 2.9) -> Figure:
     """Every event as a dot on its track (one row per dyad), size by |score|, colour by sign."""
     x0, x1 = _period(start, end)
-    fig, ax = plt.subplots(figsize=(7.0, 2.9))
+    fig, ax = plt.subplots(figsize=(7.0, height))
     shade_phases(ax, periodization, x0, x1, highlight=highlight)
     shown = events[events["score"].abs() >= min_abs_score]
     for row, dyad in enumerate(DYAD_ORDER):
