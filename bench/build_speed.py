@@ -384,7 +384,7 @@ lap("require_valid()")
 digests = [b.input_hash(x) for x in briefs]
 lap("input_hash() x%%d" %% len(briefs))
 pub = b.read_published(Path(%(reports)r))
-cur = [b.is_current(x, pub["briefs"].get(x.id), Path(%(reports)r), d) for x, d in zip(briefs, digests)]
+cur = [b.is_current(pub["briefs"].get(x.id), Path(%(reports)r), d) for x, d in zip(briefs, digests)]
 lap("is_current() (sha256 of every HTML and PDF)")
 T["total in process"] = time.perf_counter() - t0
 T["all current"] = all(cur)

@@ -75,6 +75,14 @@ class BriefContext:
     def period_title(self) -> str:
         return f"{self.params['start'][:4]}–{self.params['end'][:4]}"
 
+    @cached_property
+    def changepoints(self) -> tuple[dict[str, pd.Series], list]:
+        """The yearly series tested for breaks and the breaks found (computed once per brief)."""
+        from russia_korea_briefs import changepoints
+
+        series = changepoint_series(self)
+        return series, [changepoints.detect(s, name) for name, s in series.items()]
+
     def prose(self, source: str) -> text.Html:
         """Paragraphs with ``[[event-id]]`` citations, numbered in the order they appear."""
         return self.refs.prose(source)
@@ -218,8 +226,7 @@ def changepoint_analysis(ctx: BriefContext) -> tuple[text.Html, text.Html, list]
     """(figure, table, results) of the change-point comparison with the periodization."""
     from russia_korea_briefs import changepoints, sections
 
-    series = changepoint_series(ctx)
-    results = [changepoints.detect(s, name) for name, s in series.items()]
+    series, results = ctx.changepoints
     fig = charts.changepoint_chart(
         series, {r.series: r.years for r in results}, ctx.periodization, "1988-01-01", "2024-12-31",
         source="project tables (trade.csv, unga_agreement.csv, unga_ideal_points.csv, events.csv); breaks by PELT (ruptures)",
@@ -245,8 +252,7 @@ def overview_facts(ctx: BriefContext) -> dict:
     scores = indicators.net_score_by_year(ctx.all_events, "RUS-ROK", range(2022, 2025))
     if not (scores < 0).all():
         raise AssertionError("the overview says the Moscow–Seoul score is negative every year since 2022")
-    series = changepoint_series(ctx)
-    results = [changepoints.detect(s, name) for name, s in series.items()]
+    _, results = ctx.changepoints
     break_years = sorted({y for r in results for y in r.years})
     unmatched = changepoints.unmatched_boundaries(results, ctx.periodization)
     closer_to_usa = [int(y) for y in dist.index if dist.loc[y, "KOR-USA"] < dist.loc[y, "RUS-KOR"]]

@@ -103,7 +103,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def is_current(brief: Brief, entry: dict | None, out_dir: Path, digest: str) -> bool:
+def is_current(entry: dict | None, out_dir: Path, digest: str) -> bool:
     if not entry or entry.get("inputs") != digest:
         return False
     for kind in ("html", "pdf"):
@@ -329,8 +329,7 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
     todo, outcomes = [], []
     for brief in briefs:
         digest = input_hash(brief)
-        out_dir = reports_dir if brief.standard else reports_dir / "custom"
-        if not force and is_current(brief, published[brief.standard]["briefs"].get(brief.id), out_dir, digest):
+        if not force and is_current(published[brief.standard]["briefs"].get(brief.id), brief.out_dir(reports_dir), digest):
             outcomes.append(Outcome(brief, "skipped"))
         else:
             todo.append((brief, digest))
@@ -354,7 +353,7 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
                 outcomes.append(outcome)
                 if rendered is None:
                     continue
-                out_dir = reports_dir if brief.standard else reports_dir / "custom"
+                out_dir = brief.out_dir(reports_dir)
                 # Publishing happens here, in the main thread, so that Ctrl-C (delivered to the
                 # main thread) can never leave files and manifest disagreeing: a brief is either
                 # fully published with its manifest entry, or not at all.

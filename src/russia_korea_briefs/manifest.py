@@ -37,9 +37,9 @@ class Brief:
     title: str
     standard: bool
 
-    @property
-    def output_dir(self) -> Path:
-        return paths.REPORTS_DIR if self.standard else paths.REPORTS_DIR / "custom"
+    def out_dir(self, reports_dir: Path) -> Path:
+        """Where the brief is published: custom briefs go to their own folder."""
+        return reports_dir if self.standard else reports_dir / "custom"
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def find_briefs(ids: list[str], manifest: Manifest | None = None) -> list[Brief]
 
 def custom_brief(base: Brief, given: dict[str, str]) -> Brief:
     """``base`` re-run with other parameters, under a name derived from those parameters."""
-    params = resolve(base.notebook.parameters, {**_given_defaults(base), **given})
+    params = resolve(base.notebook.parameters, {**base.params, **given})
     parts = []
     for name in sorted(given):
         value = params[name]
@@ -130,7 +130,3 @@ def custom_brief(base: Brief, given: dict[str, str]) -> Brief:
     brief_id = slugify(f"{base.id} {' '.join(parts)}")[:120]
     label = ", ".join(f"{k}={params[k] if base.notebook.parameters[k].type != 'periodization' else Path(params[k]).name or 'standard'}" for k in sorted(given))
     return Brief(brief_id, base.notebook, params, f"{base.title} (custom: {label})", standard=False)
-
-
-def _given_defaults(base: Brief) -> dict[str, Any]:
-    return dict(base.params)
