@@ -16,7 +16,7 @@ import threading
 import time
 import tomllib
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -196,28 +196,39 @@ def _error_text(exc: BaseException, timeout: int | None = None) -> str:
     return f"{name}: {value}"
 
 
-def execute(brief: Brief, executed: Path, *, timeout: int, position: int, progress: bool) -> None:
+def execute(brief: Brief, executed: Path, *, timeout: int, position: int, progress: bool, session=None):
+    """Run the brief's notebook with papermill (in ``session``'s kernel if given); the executed notebook."""
     import papermill as pm
 
+    from russia_korea_briefs.kernels import ENGINE_NAME
+
     executed.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(
+    return pm.execute_notebook(
         str(brief.notebook.path),
         str(executed),
         parameters=brief.params,
+        engine_name=ENGINE_NAME,
         kernel_name=KERNEL_NAME,
         progress_bar={"desc": f"{brief.id:<28.28}", "position": position, "leave": True} if progress else False,
         execution_timeout=timeout,
         cwd=str(executed.parent),
-        request_save_on_cell_execute=True,
+        # written once at the end (also when a cell fails), not after every cell: each write
+        # validates and serialises the whole notebook, figures included
+        request_save_on_cell_execute=False,
+        session=session,
+        save_failed_to=str(executed),
     )
 
 
 @dataclass
 class Rendered:
-    """A brief rendered in memory, not yet published."""
+    """A brief rendered in memory, not yet published (the PDF may still be rendering elsewhere)."""
 
     html: bytes
-    pdf: bytes
+    pdf: bytes | Future
+
+    def pdf_bytes(self) -> bytes:
+        return self.pdf.result() if isinstance(self.pdf, Future) else self.pdf
 
 
 def build_one(
@@ -229,8 +240,13 @@ def build_one(
     progress: bool,
     stop: threading.Event | None = None,
     pdf_pool: Executor | None = None,
+    session=None,
 ) -> tuple[Outcome, Rendered | None]:
-    """Execute and render one brief in memory. Publishing is the caller's job (main thread)."""
+    """Execute and render one brief in memory. Publishing is the caller's job (main thread).
+
+    With a ``pdf_pool`` the PDF is only submitted: the worker goes on with its next brief while
+    the PDF renders, and the caller collects it (:meth:`Rendered.pdf_bytes`).
+    """
     import nbformat
 
     from russia_korea_briefs import render
@@ -239,7 +255,7 @@ def build_one(
     t0 = time.perf_counter()
     timings = {}
     try:
-        execute(brief, executed, timeout=timeout, position=position, progress=progress)
+        nb = execute(brief, executed, timeout=timeout, position=position, progress=progress, session=session)
     except Exception as exc:  # noqa: BLE001 - report the brief, notebook and cell, then carry on
         where = _failed_cell(executed)
         msg = (
@@ -251,29 +267,42 @@ def build_one(
     if stop is not None and stop.is_set():
         return Outcome(brief, "failed", time.perf_counter() - t0, f"brief {brief.id!r}: interrupted"), None
     try:
-        nb = nbformat.read(executed, as_version=4)
+        if nb is None:
+            nb = nbformat.read(executed, as_version=4)
         t1 = time.perf_counter()
         html = render.notebook_to_html(nb, brief.title).encode("utf-8")
         t2 = time.perf_counter()
+        timings["html"] = t2 - t1
         if pdf_pool is None:
             pdf = render.html_to_pdf(html.decode("utf-8"))
+            timings["pdf"] = time.perf_counter() - t2
         else:  # WeasyPrint is pure Python: in another process it does not compete for this GIL
             from russia_korea_briefs.pdf import html_to_pdf
 
-            pdf = pdf_pool.submit(html_to_pdf, html.decode("utf-8")).result()
-        t3 = time.perf_counter()
-        timings.update(html=t2 - t1, pdf=t3 - t2)
+            pdf = pdf_pool.submit(html_to_pdf, html.decode("utf-8"))
     except Exception as exc:  # noqa: BLE001
-        msg = f"brief {brief.id!r} failed while rendering: {_error_text(exc)}\n  executed notebook: {executed}"
-        return Outcome(brief, "failed", time.perf_counter() - t0, msg), None
-    return Outcome(brief, "built", time.perf_counter() - t0, timings=timings), Rendered(html, pdf)
+        return _render_failed(brief, exc, executed, t0), None
+    outcome = Outcome(brief, "built", time.perf_counter() - t0, timings=timings)
+    if isinstance(pdf, Future):  # the brief took until its PDF was ready
+
+        def done(_future: Future, since: float = t2) -> None:
+            outcome.timings["pdf"] = time.perf_counter() - since
+            outcome.seconds = time.perf_counter() - t0
+
+        pdf.add_done_callback(done)
+    return outcome, Rendered(html, pdf)
+
+
+def _render_failed(brief: Brief, exc: BaseException, executed: Path, t0: float) -> Outcome:
+    msg = f"brief {brief.id!r} failed while rendering: {_error_text(exc)}\n  executed notebook: {executed}"
+    return Outcome(brief, "failed", time.perf_counter() - t0, msg)
 
 
 def publish(brief: Brief, rendered: Rendered, out_dir: Path) -> dict:
     """Move the brief's files into place (each atomically) and return its manifest entry."""
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = out_dir / f"{brief.id}.html", out_dir / f"{brief.id}.pdf"
-    atomic_write(pdf_path, rendered.pdf)
+    atomic_write(pdf_path, rendered.pdf_bytes())
     atomic_write(html_path, rendered.html)
     return {
         "title": brief.title,
@@ -282,9 +311,9 @@ def publish(brief: Brief, rendered: Rendered, out_dir: Path) -> dict:
         "html": html_path.name,
         "pdf": pdf_path.name,
         "html_sha256": hashlib.sha256(rendered.html).hexdigest(),
-        "pdf_sha256": hashlib.sha256(rendered.pdf).hexdigest(),
+        "pdf_sha256": hashlib.sha256(rendered.pdf_bytes()).hexdigest(),
         "html_bytes": len(rendered.html),
-        "pdf_bytes": len(rendered.pdf),
+        "pdf_bytes": len(rendered.pdf_bytes()),
     }
 
 
@@ -338,18 +367,19 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         log(f"building {len(todo)} brief(s) with {jobs} job(s); {len(outcomes)} up to date")
         stop = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=jobs)
         pdf_pool = _pdf_pool(jobs) if len(todo) > 1 else None
+        futures, workers = _start_workers(
+            [brief for brief, _ in todo], jobs, stop,
+            build_dir=build_dir, timeout=timeout, progress=progress, pdf_pool=pdf_pool,
+        )
         try:
-            futures = [
-                pool.submit(
-                    build_one, brief, build_dir=build_dir, timeout=timeout, position=i, progress=progress,
-                    stop=stop, pdf_pool=pdf_pool,
-                )
-                for i, (brief, _) in enumerate(todo)
-            ]
             for (brief, digest), future in zip(todo, futures, strict=True):
                 outcome, rendered = future.result()
+                if rendered is not None:
+                    try:
+                        rendered.pdf_bytes()  # wait for the PDF here, not while publishing
+                    except Exception as exc:  # noqa: BLE001 - one brief's PDF failing stops only that brief
+                        outcome, rendered = _render_failed(brief, exc, build_dir / f"{brief.id}.ipynb", 0.0), None
                 outcomes.append(outcome)
                 if rendered is None:
                     continue
@@ -364,11 +394,13 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
                     _write_published(out_dir, published[brief.standard], manifest)
         except BaseException:
             stop.set()  # running briefs finish executing but are neither rendered nor published
-            pool.shutdown(wait=False, cancel_futures=True)
+            for future in futures:
+                future.cancel()
             if pdf_pool is not None:
                 pdf_pool.shutdown(wait=False, cancel_futures=True)
             raise
-        pool.shutdown(wait=True)
+        for worker in workers:
+            worker.join()
         if pdf_pool is not None:
             pdf_pool.shutdown(wait=True)
     if any(o.status == "built" for o in outcomes) or not (reports_dir / "index.html").exists():
@@ -379,6 +411,44 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
         if outcome.status == "failed":
             log(outcome.message)
     return outcomes
+
+
+def _start_workers(briefs: list[Brief], jobs: int, stop: threading.Event, **options) -> tuple[list[Future], list]:
+    """``jobs`` threads, each with one kernel (:class:`kernels.KernelSession`), taking briefs in order.
+
+    Returns one future per brief (its outcome and rendering) and the threads. A worker stops
+    taking briefs once ``stop`` is set and shuts its kernel down when it runs out of briefs.
+    """
+    import queue
+
+    from russia_korea_briefs.kernels import KernelSession
+
+    futures = [Future() for _ in briefs]
+    waiting = queue.SimpleQueue()
+    for item in enumerate(briefs):
+        waiting.put(item)
+
+    def work() -> None:
+        session = KernelSession(KERNEL_NAME)
+        try:
+            while not stop.is_set():
+                try:
+                    i, brief = waiting.get_nowait()
+                except queue.Empty:
+                    return
+                if not futures[i].set_running_or_notify_cancel():
+                    continue
+                try:
+                    futures[i].set_result(build_one(brief, position=i, stop=stop, session=session, **options))
+                except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                    futures[i].set_exception(exc)
+        finally:
+            session.close()
+
+    workers = [threading.Thread(target=work, name=f"brief-worker-{n}") for n in range(jobs)]
+    for worker in workers:
+        worker.start()
+    return futures, workers
 
 
 def _pdf_pool(jobs: int) -> Executor:
