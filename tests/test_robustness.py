@@ -81,10 +81,14 @@ def fresh_caches():
     data.load_table.cache_clear()
     data._periodization.cache_clear()
     data._event_ids.cache_clear()
+    data._event_rows.cache_clear()
+    data._event_records.cache_clear()
     yield
     data.load_table.cache_clear()
     data._periodization.cache_clear()
     data._event_ids.cache_clear()
+    data._event_rows.cache_clear()
+    data._event_records.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,14 @@ from functools import cached_property
 import pandas as pd
 
 from russia_korea_briefs import charts, indicators, text
-from russia_korea_briefs.data import Periodization, load_events, load_periodization, load_table
+from russia_korea_briefs.data import (
+    Periodization,
+    event_text_scope,
+    load_events,
+    load_periodization,
+    load_table,
+    mask_event_text,
+)
 from russia_korea_briefs.manifest import load_manifest, standard_briefs
 
 
@@ -27,14 +34,16 @@ class BriefContext:
     @cached_property
     def events(self) -> pd.DataFrame:
         """The chronology within the brief's period (the whole chronology for a phase brief)."""
-        events = load_events()
+        events = self.all_events
         if "start" in self.params and "end" in self.params:
             events = indicators.in_window(events, self.params["start"], self.params["end"])
         return events.reset_index(drop=True)
 
     @cached_property
     def all_events(self) -> pd.DataFrame:
-        return load_events()
+        """The whole chronology; the words of events this brief does not show are blanked
+        (see :func:`data.event_text_scope`: what the brief reads is what its build hashes)."""
+        return mask_event_text(load_events(), event_text_scope(self.notebook_id, self.params))
 
     @cached_property
     def refs(self) -> text.References:
@@ -108,7 +117,7 @@ class BriefContext:
         from russia_korea_briefs.data import data_version
 
         _, command = self.brief_id_and_command()
-        return text.colophon(self.params, data_version(), self.edition, command)
+        return text.colophon(self.params, data_version(self.notebook_id, self.params), self.edition, command)
 
 
 def open_brief(notebook_id: str, **given) -> BriefContext:

@@ -1,7 +1,7 @@
 """Build briefs: validate → execute (papermill) → render (HTML, PDF) → publish atomically.
 
-Each brief is a pure function of content-hashed inputs (its notebook, this package, the data,
-its parameters, the pinned dependencies, the edition date). A brief whose inputs hash matches
+Each brief is a pure function of content-hashed inputs (its notebook, this package, the data it
+reads, its parameters, the pinned dependencies, the edition date). A brief whose inputs hash matches
 the one recorded in ``reports/manifest.json`` (and whose files are intact) is skipped.
 """
 
@@ -52,10 +52,12 @@ def pinned_dependencies() -> list[str]:
 
 
 def input_hash(brief: Brief) -> str:
-    from russia_korea_briefs.data import data_files, hash_files
+    from russia_korea_briefs.data import data_digest, event_text_scope, hash_files
 
     digest = hashlib.sha256()
-    hash_files(digest, [brief.notebook.path, paths.BRIEFS_MANIFEST, *_package_files(), *data_files()])
+    hash_files(digest, [brief.notebook.path, paths.BRIEFS_MANIFEST, *_package_files()])
+    # the data this brief reads: all of it, except the words of events a phase brief does not show
+    digest.update(data_digest(event_text_scope(brief.notebook.id, brief.params)).encode())
     for name, spec in brief.notebook.parameters.items():
         if spec.type == "periodization" and brief.params.get(name):
             digest.update(Path(brief.params[name]).read_bytes())

@@ -209,11 +209,16 @@ def load_events() -> pd.DataFrame:
 
 
 @cache
-def _event_ids() -> frozenset[str]:
+def _event_rows() -> tuple[schemas.EventRow, ...]:
     rows, problems = check_table(_registry()["events"])
     if problems:
         raise DataValidationError(problems)
-    return frozenset(row.id for _, row in rows)
+    return tuple(row for _, row in rows)
+
+
+@cache
+def _event_ids() -> frozenset[str]:
+    return frozenset(row.id for row in _event_rows())
 
 
 @cache
@@ -231,7 +236,7 @@ def load_periodization(path: str | Path | None = None) -> Periodization:
 
 
 def data_files() -> list[Path]:
-    """Every committed data file the briefs read: the data version is their content hash."""
+    """Every committed data file the briefs read (hashed into each brief's inputs by :func:`data_digest`)."""
     out = []
     for folder in (paths.REFERENCE_DIR, paths.INDICATORS_DIR, paths.DERIVED_DIR, paths.PROVENANCE_DIR):
         out += sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -247,8 +252,81 @@ def hash_files(digest, files: list[Path]) -> None:
         digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
 
 
-def data_version() -> str:
-    """Short content hash of every committed data file: printed in each brief's colophon."""
+# --- what each brief reads ---------------------------------------------------------------------
+#
+# A phase brief shows the words of only some events: their title, description, source and note.
+# For every other event it reads only the columns that place and weigh it (id, date, dyad,
+# category, score, confidence), which feed its charts and baselines. It is given the chronology
+# with the other columns blanked (:func:`mask_event_text`), and its build inputs hash the same
+# masked chronology (:func:`data_digest`): so editing an event's description rebuilds only the
+# briefs that show it, and a brief cannot show words it was not built from.
+
+EVENT_TEXT_COLUMNS = ("title", "description", "source_title", "source_url", "note")
+NOT_READ = "(not read by this brief)"
+
+
+def phase_event_ids(periodization: Periodization, phase_id: str) -> frozenset[str]:
+    """The events a phase brief shows in words: those dated within the phase (a partial date
+    counts from its first day) and the boundary events of the phase and of the next one."""
+    phases = periodization.phases
+    number = periodization.ids.index(phase_id)
+    phase = phases[number]
+    last = phase.end or schemas.CHRONOLOGY_END
+    ids = {
+        row.id for row in _event_rows()
+        if phase.start <= schemas.parse_partial_date(row.date, row.date_precision) <= last
+    }
+    ids.update(phase.boundary_events)
+    if number + 1 < len(phases):
+        ids.update(phases[number + 1].boundary_events)
+    return frozenset(ids)
+
+
+# Notebooks that show the words of only some events, and which: any other notebook reads all.
+EVENT_TEXT_SCOPES: dict[str, Callable[[dict], frozenset[str]]] = {
+    "phase": lambda params: phase_event_ids(load_periodization(params.get("periodization") or None),
+                                            params["phase_id"]),
+}
+
+
+def event_text_scope(notebook_id: str | None, params: dict | None) -> frozenset[str] | None:
+    """Ids of the events whose words the brief shows (``None``: all of them)."""
+    scope = EVENT_TEXT_SCOPES.get(notebook_id or "")
+    return scope(params or {}) if scope else None
+
+
+def mask_event_text(events: pd.DataFrame, scope: frozenset[str] | None) -> pd.DataFrame:
+    """``events`` with the words of every event outside ``scope`` replaced by :data:`NOT_READ`."""
+    if scope is None:
+        return events
+    events = events.copy()
+    outside = ~events["id"].isin(scope)
+    for column in EVENT_TEXT_COLUMNS:
+        events[column] = events[column].astype(object)
+        events.loc[outside, column] = NOT_READ
+    return events
+
+
+@cache
+def _event_records() -> tuple[tuple[str, dict], ...]:
+    return tuple((row.id, row.model_dump(mode="json")) for row in _event_rows())
+
+
+def data_digest(scope: frozenset[str] | None = None) -> str:
+    """Content hash of the data a brief reads: every data file, with the chronology as its rows
+    (the words of events outside ``scope`` blanked, as the brief sees them)."""
+    import json
+
     digest = hashlib.sha256()
-    hash_files(digest, data_files())
-    return digest.hexdigest()[:12]
+    hash_files(digest, [f for f in data_files() if f != paths.EVENTS_FILE])
+    for event_id, record in _event_records():
+        if scope is not None and event_id not in scope:
+            record = {**record, **dict.fromkeys(EVENT_TEXT_COLUMNS, NOT_READ)}
+        digest.update(json.dumps(record, sort_keys=True, ensure_ascii=True).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def data_version(notebook_id: str | None = None, params: dict | None = None) -> str:
+    """Short hash of the data (of the data one brief reads, given its notebook and parameters):
+    printed in each brief's colophon."""
+    return data_digest(event_text_scope(notebook_id, params))[:12]

@@ -169,7 +169,7 @@ def colophon(params: dict, data_version: str, edition: str, command: str) -> Htm
     return Html(
         '<div class="colophon">'
         f"<p><strong>Colophon.</strong> Parameters: <code>{esc(shown)}</code>. "
-        f"Data version <code>{esc(data_version)}</code>. Built {esc(edition)}. "
+        f"Data version <code>{esc(data_version)}</code> (a hash of the data this brief reads). Built {esc(edition)}. "
         f"Rebuild with <code>{esc(command)}</code>.</p></div>"
     )
 
