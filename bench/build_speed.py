@@ -627,10 +627,11 @@ def report(runs: list[dict], args, briefs_all: list[dict], started: datetime) ->
     L.append("## Cold build, per brief (last run)\n")
     last = runs[-1]
     pm = last["cold"].get("papermill", {})
-    L.append("Build: seconds the CLI reports per brief (execute + render, with the other job "
-             "running beside it). Papermill: kernel start → end in the executed notebook; "
+    L.append("Build: seconds the CLI reports per brief (from the start of its execution until its PDF is ready, with the other jobs "
+             "running beside it). Papermill: start → end of execution in the executed notebook (a "
+             "kernel starts only for each worker's first brief); "
              "cells: the sum of its cells. Plain: papermill + nbconvert + weasyprint CLIs.\n")
-    L.append("| Brief | build (CLI) | papermill | cells | render ≈ build − papermill | plain chain |")
+    L.append("| Brief | build (CLI) | papermill | cells | render + waiting ≈ build − papermill | plain chain |")
     L.append("|---|---:|---:|---:|---:|---:|")
     plain_runs = last["plain"]["runs"]
     for k, i in enumerate(ids):
