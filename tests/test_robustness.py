@@ -77,18 +77,10 @@ REAL_PHASES = paths.PHASES_FILE
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    """``load_table`` and ``_periodization`` are caches: clear them around every test."""
-    data.load_table.cache_clear()
-    data._periodization.cache_clear()
-    data._event_ids.cache_clear()
-    data._event_rows.cache_clear()
-    data._event_records.cache_clear()
+    """The data loaders are caches: clear them around every test."""
+    data.clear_caches()
     yield
-    data.load_table.cache_clear()
-    data._periodization.cache_clear()
-    data._event_ids.cache_clear()
-    data._event_rows.cache_clear()
-    data._event_records.cache_clear()
+    data.clear_caches()
 
 
 @pytest.fixture(autouse=True)

@@ -18,17 +18,13 @@ EDITED = "2024-december-sanctions-rb"  # December 2024: shown by the overview an
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    caches = (data.load_table, data._periodization, data._event_ids, data._event_rows, data._event_records)
-    for cache in caches:
-        cache.cache_clear()
+    data.clear_caches()
     yield
-    for cache in caches:
-        cache.cache_clear()
+    data.clear_caches()
 
 
 def _hashes() -> dict[str, str]:
-    for cache in (data.load_table, data._event_ids, data._event_rows, data._event_records):
-        cache.cache_clear()
+    data.clear_caches()
     return {b.id: input_hash(b) for b in standard_briefs()}
 
 
@@ -51,7 +47,7 @@ def _changed(before: dict, after: dict) -> set[str]:
 
 def test_new_words_for_one_event_change_only_the_briefs_that_show_it(events_file):
     before = _hashes()
-    row = next(r for r in data._event_rows() if r.id == EDITED)
+    row = next(r for r in data._valid_rows("events") if r.id == EDITED)
     _edit(events_file, description=row.description + " A sentence added by the test.")
     assert _changed(before, _hashes()) == {"overview", "phase-alliance-era"}
 
@@ -59,7 +55,7 @@ def test_new_words_for_one_event_change_only_the_briefs_that_show_it(events_file
 def test_a_new_score_changes_every_brief(events_file):
     """Scores feed every brief's charts and baselines, not only the words of its own events."""
     before = _hashes()
-    row = next(r for r in data._event_rows() if r.id == EDITED)
+    row = next(r for r in data._valid_rows("events") if r.id == EDITED)
     _edit(events_file, score=str(row.score - 1))
     assert _changed(before, _hashes()) == {b.id for b in standard_briefs()}
 

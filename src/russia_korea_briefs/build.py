@@ -25,7 +25,6 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from russia_korea_briefs import paths
-from russia_korea_briefs.data import data_version
 from russia_korea_briefs.errors import BriefsError, BuildBusyError, ConfigError
 from russia_korea_briefs.manifest import Brief, load_manifest
 
@@ -283,7 +282,7 @@ def build_one(
 
             pdf = pdf_pool.submit(html_to_pdf, html.decode("utf-8"))
     except Exception as exc:  # noqa: BLE001
-        return _render_failed(brief, exc, executed, t0), None
+        return _render_failed(brief, exc, executed, time.perf_counter() - t0), None
     outcome = Outcome(brief, "built", time.perf_counter() - t0, timings=timings)
     if isinstance(pdf, Future):  # the brief took until its PDF was ready
 
@@ -295,16 +294,17 @@ def build_one(
     return outcome, Rendered(html, pdf)
 
 
-def _render_failed(brief: Brief, exc: BaseException, executed: Path, t0: float) -> Outcome:
+def _render_failed(brief: Brief, exc: BaseException, executed: Path, seconds: float) -> Outcome:
     msg = f"brief {brief.id!r} failed while rendering: {_error_text(exc)}\n  executed notebook: {executed}"
-    return Outcome(brief, "failed", time.perf_counter() - t0, msg)
+    return Outcome(brief, "failed", seconds, msg)
 
 
 def publish(brief: Brief, rendered: Rendered, out_dir: Path) -> dict:
     """Move the brief's files into place (each atomically) and return its manifest entry."""
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = out_dir / f"{brief.id}.html", out_dir / f"{brief.id}.pdf"
-    atomic_write(pdf_path, rendered.pdf_bytes())
+    pdf = rendered.pdf_bytes()
+    atomic_write(pdf_path, pdf)
     atomic_write(html_path, rendered.html)
     return {
         "title": brief.title,
@@ -313,9 +313,9 @@ def publish(brief: Brief, rendered: Rendered, out_dir: Path) -> dict:
         "html": html_path.name,
         "pdf": pdf_path.name,
         "html_sha256": hashlib.sha256(rendered.html).hexdigest(),
-        "pdf_sha256": hashlib.sha256(rendered.pdf_bytes()).hexdigest(),
+        "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
         "html_bytes": len(rendered.html),
-        "pdf_bytes": len(rendered.pdf_bytes()),
+        "pdf_bytes": len(pdf),
     }
 
 
@@ -381,7 +381,8 @@ def _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout
                     try:
                         rendered.pdf_bytes()  # wait for the PDF here, not while publishing
                     except Exception as exc:  # noqa: BLE001 - one brief's PDF failing stops only that brief
-                        outcome, rendered = _render_failed(brief, exc, build_dir / f"{brief.id}.ipynb", 0.0), None
+                        executed = build_dir / f"{brief.id}.ipynb"
+                        outcome, rendered = _render_failed(brief, exc, executed, outcome.seconds), None
                 outcomes.append(outcome)
                 if rendered is None:
                     continue
@@ -483,4 +484,4 @@ def _write_published(out_dir: Path, data: dict, manifest) -> None:
     atomic_write(out_dir / MANIFEST_NAME, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
-__all__ = ["BriefsError", "build", "data_version", "input_hash"]
+__all__ = ["BriefsError", "build", "input_hash"]

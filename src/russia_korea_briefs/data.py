@@ -178,22 +178,23 @@ def require_valid(periodization: Path | None = None) -> None:
         raise DataValidationError(problems)
 
 
-def _frame(name: str) -> pd.DataFrame:
-    import pandas as pd
-
-    table = _registry()[name]
-    rows, problems = check_table(table)
+@cache
+def _valid_rows(name: str) -> tuple[BaseModel, ...]:
+    """The rows of a table by name, validated (read once per process)."""
+    rows, problems = check_table(_registry()[name])
     if problems:
         raise DataValidationError(problems)
-    return pd.DataFrame([row.model_dump() for _, row in rows])
+    return tuple(row for _, row in rows)
 
 
 @cache
 def load_table(name: str) -> pd.DataFrame:
     """A validated table by name (``events``, ``trade``, ``unga_agreement`` …), as a copy-safe frame."""
+    import pandas as pd
+
     if name not in _registry():
         raise KeyError(f"unknown table {name!r}; known: {sorted(_registry())}")
-    return _frame(name)
+    return pd.DataFrame([row.model_dump() for row in _valid_rows(name)])
 
 
 def load_events() -> pd.DataFrame:
@@ -209,16 +210,8 @@ def load_events() -> pd.DataFrame:
 
 
 @cache
-def _event_rows() -> tuple[schemas.EventRow, ...]:
-    rows, problems = check_table(_registry()["events"])
-    if problems:
-        raise DataValidationError(problems)
-    return tuple(row for _, row in rows)
-
-
-@cache
 def _event_ids() -> frozenset[str]:
-    return frozenset(row.id for row in _event_rows())
+    return frozenset(row.id for row in _valid_rows("events"))
 
 
 @cache
@@ -273,7 +266,7 @@ def phase_event_ids(periodization: Periodization, phase_id: str) -> frozenset[st
     phase = phases[number]
     last = phase.end or schemas.CHRONOLOGY_END
     ids = {
-        row.id for row in _event_rows()
+        row.id for row in _valid_rows("events")
         if phase.start <= schemas.parse_partial_date(row.date, row.date_precision) <= last
     }
     ids.update(phase.boundary_events)
@@ -309,7 +302,7 @@ def mask_event_text(events: pd.DataFrame, scope: frozenset[str] | None) -> pd.Da
 
 @cache
 def _event_records() -> tuple[tuple[str, dict], ...]:
-    return tuple((row.id, row.model_dump(mode="json")) for row in _event_rows())
+    return tuple((row.id, row.model_dump(mode="json")) for row in _valid_rows("events"))
 
 
 def data_digest(scope: frozenset[str] | None = None) -> str:
@@ -324,6 +317,12 @@ def data_digest(scope: frozenset[str] | None = None) -> str:
             record = {**record, **dict.fromkeys(EVENT_TEXT_COLUMNS, NOT_READ)}
         digest.update(json.dumps(record, sort_keys=True, ensure_ascii=True).encode() + b"\n")
     return digest.hexdigest()
+
+
+def clear_caches() -> None:
+    """Forget the tables and periodizations read so far (after editing a data file in a session)."""
+    for cached in (_valid_rows, load_table, _event_ids, _event_records, _periodization):
+        cached.cache_clear()
 
 
 def data_version(notebook_id: str | None = None, params: dict | None = None) -> str:
