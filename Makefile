@@ -11,12 +11,21 @@ ARGS   ?=
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# The environment is set up under a lock (flock, util-linux): two `make report` started at once on a
+# fresh clone would otherwise run pip into the same .venv together. The second waits, then finds
+# the stamp current and does nothing.
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m russia_korea_briefs kernel
-	@touch $(STAMP)
+	@flock .venv.lock $(MAKE) --no-print-directory venv-locked
+
+.PHONY: venv-locked
+venv-locked:
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then exit 0; fi; \
+	set -e; \
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+	$(BIN)/python -m pip install --quiet --upgrade pip; \
+	$(BIN)/python -m pip install --quiet -e '.[test]'; \
+	$(BIN)/python -m russia_korea_briefs kernel; \
+	touch $(STAMP)
 
 system-deps: ## install the Debian packages (fonts, pango) when run as root
 	@tools/install-system-deps.sh

@@ -173,12 +173,14 @@ def test_kosis_exports_takes_export_kosis_and_korea_totals():
         {
             "year": 1988,
             "rok_exports_usd": 7.0,
+            "rok_imports_cow_usd": None,
             "rok_total_exports_usd": 110.0,
             "rok_total_imports_usd": 95.0,
         },
         {
             "year": 1990,
             "rok_exports_usd": 8.0,
+            "rok_imports_cow_usd": None,
             "rok_total_exports_usd": 130.0,
             "rok_total_imports_usd": 101.0,
         },
@@ -215,12 +217,13 @@ def _published(rows: list[tuple]) -> pd.DataFrame:
     )
 
 
-def _kosis(rows: dict[int, float]) -> pd.DataFrame:
+def _kosis(rows: dict[int, float], cow_imports: dict[int, float] | None = None) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "year": y,
                 "rok_exports_usd": v,
+                "rok_imports_cow_usd": (cow_imports or {}).get(y),
                 "rok_total_exports_usd": 1000.0,
                 "rok_total_imports_usd": 900.0,
             }
@@ -312,6 +315,22 @@ def test_trade_basis_rules():
     # no KOSIS figure: the published exports, with their own source
     assert t[2007]["rok_exports_usd"] == 40.0 and t[2007]["exports_basis"] == "published"
     assert t[2007]["source_title"] == "exports-only"
+
+
+def test_trade_imports_fall_back_to_the_cow_basis_only_without_a_korean_figure():
+    published = _published([(2000, "korean-annual", None, 250.0, None, "korean-imports")])
+    t = _trade(published, _kosis({2000: 100.0, 2001: 110.0}, cow_imports={2000: 240.0, 2001: 260.0}), end=2002)
+    assert t[2000]["rok_imports_usd"] == 250.0 and t[2000]["imports_basis"] == "published"
+    assert t[2001]["rok_imports_usd"] == 260.0 and t[2001]["imports_basis"] == "cow"
+    assert t[2001]["total_usd"] == 370.0 and t[2001]["total_basis"] == "exports-plus-imports"
+    assert "Correlates of War" in t[2001]["note"]
+    assert pd.isna(t[2002]["rok_imports_usd"]) and t[2002]["imports_basis"] == ""  # no basis at all: a gap
+
+
+def test_trade_marks_the_change_from_ussr_to_russia():
+    t = _trade(_published([]), _kosis({1990: 1.0, 1991: 2.0, 1992: 3.0}), start=1990, end=1993)
+    assert [t[y]["partner"] for y in range(1990, 1994)] == ["USSR", "USSR", "Russia", "Russia"]
+    assert "Partner changes from the USSR" in t[1992]["note"] and "Partner" not in t[1991]["note"]
 
 
 def test_trade_published_exports_far_from_kosis_without_full_row_are_noted():

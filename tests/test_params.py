@@ -11,6 +11,7 @@ from russia_korea_briefs import cli
 from russia_korea_briefs.errors import EXIT_USAGE, ParameterError
 from russia_korea_briefs.manifest import custom_brief, find_briefs, load_manifest, standard_briefs
 from russia_korea_briefs.params import parse_assignments
+from russia_korea_briefs.schemas import coverage
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +35,8 @@ def run(capsys, *argv: str) -> tuple[int, str]:
     ("argv", "expected"),
     [
         (["--param", "colour=red"], "unknown parameter 'colour'; this notebook takes: start, end, periodization"),
-        (["--param", "start=soon"], "parameter start: 'soon' is not a date; expected a date YYYY-MM-DD from 1979-01-01 to 2024-12-31"),
+        (["--param", "start=soon"], ("parameter start: 'soon' is not a date; expected a date YYYY-MM-DD from 1979-01-01 "
+                                    f"to {coverage().information_cutoff}")),
         (["--param", "start=2020-02-30"], "parameter start: '2020-02-30' is not a date"),
         (["--param", "start=20200101"], "parameter start: write the date as YYYY-MM-DD"),
         (["--param", "start=1970-01-01"], "parameter start: 1970-01-01 is outside the data"),

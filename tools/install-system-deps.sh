@@ -3,7 +3,7 @@
 # Cyrillic (fonts-noto-core) and Hangul (fonts-noto-cjk), poppler-utils for the PDF checks.
 # Installs what is missing when run as root; otherwise prints the command to run.
 set -euo pipefail
-PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk poppler-utils"
+PACKAGES="fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk poppler-utils"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -47,7 +47,8 @@ class BriefContext:
 
     @cached_property
     def refs(self) -> text.References:
-        return text.References(self.all_events, self.table("claims"), self.table("other_figures"))
+        return text.References(self.all_events, self.table("claims"), self.table("other_figures"),
+                               self.table("reading_list"))
 
     def table(self, name: str) -> pd.DataFrame:
         return load_table(name).copy()
@@ -66,7 +67,8 @@ class BriefContext:
 
     @cached_property
     def aggregates(self) -> pd.DataFrame:
-        return indicators.phase_aggregates(self.all_events, self.trade, self.agreement, self.periodization_in_period)
+        return indicators.phase_aggregates(self.all_events, self.trade, self.agreement, self.periodization_in_period,
+                                           last_day=cutoff().isoformat())
 
     @cached_property
     def periodization_in_period(self) -> Periodization:
@@ -95,6 +97,13 @@ class BriefContext:
     def prose(self, source: str) -> text.Html:
         """Paragraphs with ``[[event-id]]`` citations, numbered in the order they appear."""
         return self.refs.prose(source)
+
+    def text(self, name: str, facts: dict | None = None) -> text.Html:
+        """The Markdown text ``notebooks/text/<name>.md`` with ``facts`` filled in and its
+        citations numbered (see :mod:`russia_korea_briefs.prose`)."""
+        from russia_korea_briefs import prose
+
+        return text.Html(prose.render(name, facts or {}, self.refs.marker))
 
     @property
     def edition(self) -> str:
@@ -129,6 +138,20 @@ def open_brief(notebook_id: str, **given) -> BriefContext:
     periodization = load_periodization(params.get("periodization") or None)
     charts.apply_house_style()
     return BriefContext(notebook_id, params, periodization)
+
+
+def cutoff():
+    """The information cut-off of this edition (``data/reference/coverage.yaml``)."""
+    from russia_korea_briefs.schemas import coverage
+
+    return coverage().information_cutoff
+
+
+def last_full_year() -> int:
+    """The last calendar year wholly before the cut-off: the last year of yearly series."""
+    from russia_korea_briefs.ingest import last_full_year as last
+
+    return last()
 
 
 EVENTS_SOURCE = "project chronology (data/reference/events.csv): each event's own source is listed in the Sources section"
@@ -216,9 +239,9 @@ class Figures:
         return text.figure(fig, "The North Korea seesaw: Moscow's ties with Seoul and with Pyongyang on the same axes")
 
 
-def changepoint_series(ctx: BriefContext, first: int = 1988, last: int = 2024) -> dict[str, pd.Series]:
-    """The yearly series tested for breaks."""
-    years = range(first, last + 1)
+def changepoint_series(ctx: BriefContext, first: int = 1988, last: int | None = None) -> dict[str, pd.Series]:
+    """The yearly series tested for breaks (to the last full year before the cut-off)."""
+    years = range(first, (last or last_full_year()) + 1)
     trade = ctx.trade.set_index("year")
     wide = indicators.agreement_wide(ctx.agreement)
     dist = indicators.ideal_point_distances(ctx.ideal_points)
@@ -237,7 +260,7 @@ def changepoint_analysis(ctx: BriefContext) -> tuple[text.Html, text.Html, list]
 
     series, results = ctx.changepoints
     fig = charts.changepoint_chart(
-        series, {r.series: r.years for r in results}, ctx.periodization, "1988-01-01", "2024-12-31",
+        series, {r.series: r.years for r in results}, ctx.periodization, "1988-01-01", f"{last_full_year()}-12-31",
         source="project tables (trade.csv, unga_agreement.csv, unga_ideal_points.csv, events.csv); breaks by PELT (ruptures)",
         note=f"red lines: first year of a new segment. {changepoints.METHOD}; penalty {changepoints.PENALTY_FACTOR:g} × ln(n).",
     )
@@ -268,7 +291,7 @@ def overview_facts(ctx: BriefContext) -> dict:
     claims = ctx.table("claims")["verdict"].value_counts()
     spread = provenance.source_spread(ctx.all_events)
     trade_breaks = [y for r in results if "trade" in r.series.lower() or "exports" in r.series.lower() for y in r.years]
-    gaps = [int(y) for y in trade.index if pd.isna(trade.loc[y, "total_usd"]) and 1988 <= y <= 2024]
+    gaps = [int(y) for y in trade.index if pd.isna(trade.loc[y, "total_usd"]) and 1988 <= y <= last_full_year()]
     return {
         "n_phases": len(ctx.periodization.phases),
         "n_events": len(ctx.events),
@@ -279,7 +302,7 @@ def overview_facts(ctx: BriefContext) -> dict:
         "dist_2020": dist.loc[2020, "RUS-KOR"], "dist_2022": dist.loc[2022, "RUS-KOR"],
         "kor_closer_to_usa_years": closer_to_usa,
         "n_series_2022": sum(2022 in r.years for r in results), "n_series": len(results),
-        "prk_above_since": indicators.last_run_start(prk_above, 2024),
+        "prk_above_since": indicators.last_run_start(prk_above, 2024),  # the vote file ends in 2024
         "trade_peak_year": peak_year, "trade_peak_value": peak_value,
         "peak_share": trade.loc[peak_year, "russia_share"],
         "trade_1990": trade.loc[1990, "total_usd"], "trade_2014": trade.loc[2014, "total_usd"],
@@ -308,15 +331,15 @@ class PhaseView:
         self.number = ctx.periodization.ids.index(phase_id) + 1
         later = ctx.periodization.phases[self.number:]
         self.next_phase = later[0] if later else None
-        last = self.phase.end or date(2024, 12, 31)
+        last = self.phase.end or cutoff()
         self.last_day = last
         self.window_start = f"{max(self.phase.start.year - context_years, 1979)}-01-01"
-        self.window_end = f"{min(last.year + context_years, 2024)}-12-31"
+        self.window_end = min(date(last.year + context_years, 12, 31), cutoff()).isoformat()
         self.events = indicators.in_window(ctx.all_events, self.phase.start, last)
 
     @property
     def period_label(self) -> str:
-        end = f"{self.phase.end:%-d %B %Y}" if self.phase.end else "the end of the data (December 2024)"
+        end = f"{self.phase.end:%-d %B %Y}" if self.phase.end else f"the information cut-off ({cutoff():%-d %B %Y})"
         return f"{self.phase.start:%-d %B %Y} to {end}"
 
     def summary(self) -> text.Html:
@@ -346,7 +369,7 @@ class PhaseView:
     def ending(self) -> text.Html:
         if self.next_phase is None:
             return text.Html(
-                "<p>The phase is still open at the end of the data (December 2024). What would end it is "
+                f"<p>The phase is still open at the information cut-off ({cutoff():%-d %B %Y}). What would end it is "
                 "discussed under “What to watch next” in the overview brief.</p>"
             )
         lead = text.paragraph("The phase ended when the next one, {name}, began on {d}:",
@@ -364,11 +387,13 @@ class PhaseView:
         from russia_korea_briefs import sections
 
         rows = []
-        for r in indicators.phase_vs_baseline(self.phase, self.ctx.all_events, self.ctx.trade, self.ctx.agreement):
+        for r in indicators.phase_vs_baseline(self.phase, self.ctx.all_events, self.ctx.trade, self.ctx.agreement,
+                                              baseline=(1988, last_full_year())):
             fmt = {"usd": text.fmt_usd, "share": text.fmt_num, "score": lambda v: text.fmt_num(v, 1),
                    "rate": lambda v: text.fmt_num(v, 1)}[r["kind"]]
             rows.append((r["indicator"], fmt(r["phase"]), fmt(r["baseline"])))
-        return sections.baseline_table(rows, f"{self.phase.name}: indicators against 1988–2024")
+        return sections.baseline_table(rows, f"{self.phase.name}: indicators against 1988–{last_full_year()}",
+                                       f"Whole period 1988–{last_full_year()}")
 
     def chronology(self) -> text.Html:
         return text.event_list(self.events, describe=False)

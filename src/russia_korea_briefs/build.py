@@ -25,7 +25,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from russia_korea_briefs import paths
-from russia_korea_briefs.errors import BriefsError, BuildBusyError, ConfigError
+from russia_korea_briefs.errors import BriefsError, BuildBusyError, ConfigError, WriteError
 from russia_korea_briefs.manifest import Brief, load_manifest
 
 KERNEL_NAME = "russia-korea-briefs"
@@ -92,7 +92,11 @@ def read_published(reports_dir: Path) -> dict:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write beside the final name, flush to disk, then rename over it in one step."""
+    """Write beside the final name, flush to disk, then rename over it in one step.
+
+    A full disk or a folder that refuses the write is a :class:`ConfigError` naming the file;
+    the file as it was stays in place.
+    """
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         with open(tmp, "wb") as fh:
@@ -100,8 +104,37 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        raise WriteError(_write_error(path, exc)) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _write_error(path: Path, exc: OSError) -> str:
+    import errno
+
+    why = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"disk full while writing {path} ({why}): free some space and build again (the previous file is unchanged)"
+    return f"cannot write {path}: {why}"
+
+
+def check_writable(folder: Path) -> None:
+    """Fail now, before any notebook runs, if ``folder`` cannot take a new file."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-probe-{os.getpid()}"
+        with open(probe, "wb") as fh:
+            fh.write(b"probe")
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
+    except OSError as exc:
+        import errno
+
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ConfigError(f"disk full: cannot write to {folder}; free some space and build again") from None
+        raise ConfigError(f"cannot write to {folder}: {exc.strerror or exc}") from None
 
 
 def is_current(entry: dict | None, out_dir: Path, digest: str) -> bool:
@@ -251,6 +284,7 @@ def build_one(
     import nbformat
 
     from russia_korea_briefs import render
+    from russia_korea_briefs.fonts import check_glyphs
 
     executed = build_dir / f"{brief.id}.ipynb"
     t0 = time.perf_counter()
@@ -271,7 +305,9 @@ def build_one(
         if nb is None:
             nb = nbformat.read(executed, as_version=4)
         t1 = time.perf_counter()
-        html = render.notebook_to_html(nb, brief.title).encode("utf-8")
+        html_text = render.notebook_to_html(nb, brief.title)
+        check_glyphs(html_text, f"brief {brief.id!r}")  # never publish a PDF with missing glyphs
+        html = html_text.encode("utf-8")
         t2 = time.perf_counter()
         timings["html"] = t2 - t1
         if pdf_pool is None:
@@ -332,11 +368,19 @@ def build(
 ) -> list[Outcome]:
     """Build ``briefs``; returns one outcome per brief. Raises BuildBusyError if a build is running."""
     from russia_korea_briefs.data import require_valid
+    from russia_korea_briefs.fonts import require_fonts
 
     reports_dir = Path(reports_dir or paths.REPORTS_DIR)
     build_dir = Path(build_dir or paths.BUILD_DIR)
     manifest = load_manifest()
     require_valid()  # the standard data; a custom periodization was validated with the parameters
+    for brief in briefs:
+        if not brief.notebook.path.is_file():
+            raise ConfigError(
+                f"notebook {brief.notebook.path.name} of brief {brief.id!r} not found in "
+                f"{brief.notebook.path.parent} (named in {paths.BRIEFS_MANIFEST.name})"
+            )
+    require_fonts()
     try:
         reports_dir.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(reports_dir / ".build.lock"), timeout=0)
@@ -349,6 +393,9 @@ def build(
     except OSError as exc:
         raise ConfigError(f"cannot write to {reports_dir}: {exc.strerror}") from None
     try:
+        # every folder the build will write to takes a file now, or nothing runs
+        for folder in {b.out_dir(reports_dir) for b in briefs} | {reports_dir, build_dir}:
+            check_writable(folder)
         return _build_locked(briefs, manifest, force, jobs, reports_dir, build_dir, timeout, progress, log)
     finally:
         lock.release()
@@ -459,23 +506,54 @@ def _pdf_pool(jobs: int) -> Executor:
     import multiprocessing
 
     # at most two: each worker peaks at about 300 MiB, and three pushed a build past 1 GiB
-    return ProcessPoolExecutor(max_workers=min(jobs, 2), mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=min(jobs, 2), mp_context=multiprocessing.get_context("spawn"),
+        initializer=die_with_parent, initargs=(os.getpid(),),
+    )
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """End this worker process soon after the build that started it dies, even by SIGKILL.
+
+    A daemon thread watches the parent process id once a second. (Linux's PR_SET_PDEATHSIG would
+    fire when the *thread* that spawned the worker ends, and the pool spawns workers from the brief
+    threads, which end before the build does.)
+    """
+    parent = parent or os.getppid()
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: running briefs stop, nothing half-written is published."""
+
+
+def terminate_like_ctrl_c(signum, _frame) -> None:
+    raise Terminated
 
 
 @contextmanager
 def _deferred_sigint():
-    """Hold a Ctrl-C that arrives while files are being moved into place until they all are."""
+    """Hold a Ctrl-C or SIGTERM that arrives while files are being moved into place until they all are."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    received = []
-    previous = signal.signal(signal.SIGINT, lambda *args: received.append(args))
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if received:
-            raise KeyboardInterrupt
+            raise Terminated if signal.SIGTERM in received else KeyboardInterrupt
 
 
 def _write_published(out_dir: Path, data: dict, manifest) -> None:

@@ -55,6 +55,10 @@ def compare(results: list[BreakResult], periodization) -> pd.DataFrame:
     rows = []
     for result in results:
         for year in result.years:
+            if not bounds:  # a one-phase periodization has no boundary to compare with
+                rows.append({"series": result.series, "break_year": year, "nearest_boundary": None,
+                             "boundary_year": None, "distance_years": None, "agrees": None})
+                continue
             b_year, b_id = min(bounds, key=lambda b: (abs(b[0] - year), b[0]))
             rows.append(
                 {

@@ -223,6 +223,7 @@ CATEGORY_COLOURS = {
     "security": "#CC79A7",
     "sanctions": "#D55E00",
     "incident": "#000000",
+    "politics": "#999999",
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 
 from russia_korea_briefs.errors import EXIT_BUILD_FAILED, EXIT_USAGE, BriefsError
@@ -30,7 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--notebook", help="notebook for a custom brief without BRIEF (default: overview)")
     b.add_argument("--jobs", "-j", type=int, default=None, help="briefs built in parallel (default: CPUs)")
     b.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
-    b.add_argument("--timeout", type=int, default=None, help="seconds allowed per notebook cell")
+    b.add_argument(
+        "--timeout", type=int, default=None, metavar="SECONDS",
+        help="seconds one notebook cell may run before its brief fails (default: 600)",
+    )
     b.add_argument("--no-progress", action="store_true", help="no per-cell progress bars")
     sub.add_parser("validate", help="check every data file; report every problem with file, line, column")
     sub.add_parser("list", help="the briefs, and each notebook's parameters")
@@ -106,7 +110,7 @@ def select_briefs(args):
 
 
 def cmd_build(args) -> int:
-    from russia_korea_briefs.build import build
+    from russia_korea_briefs.build import CELL_TIMEOUT, build
     from russia_korea_briefs.errors import ParameterError
 
     if args.jobs is not None and args.jobs < 1:
@@ -119,7 +123,7 @@ def cmd_build(args) -> int:
         briefs,
         force=args.force,
         jobs=args.jobs,
-        timeout=args.timeout or 600,
+        timeout=args.timeout or CELL_TIMEOUT,
         progress=not args.no_progress and sys.stderr.isatty(),
         log=lambda m: print(m, file=sys.stderr),
     )
@@ -138,16 +142,28 @@ def cmd_build(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     args = _parser().parse_args(argv)
     handler = {"build": cmd_build, "validate": cmd_validate, "list": cmd_list, "kernel": cmd_kernel, "ingest": cmd_ingest}[args.command]
+    previous = None
+    if args.command == "build" and threading.current_thread() is threading.main_thread():
+        from russia_korea_briefs.build import terminate_like_ctrl_c
+
+        previous = signal.signal(signal.SIGTERM, terminate_like_ctrl_c)  # SIGTERM behaves like Ctrl-C
     try:
         return handler(args)
     except BriefsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: nothing half-written was published", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        terminated = type(exc).__name__ == "Terminated"
+        what = "terminated (SIGTERM)" if terminated else "interrupted"
+        print(f"{what}: nothing half-written was published", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -100,10 +100,19 @@ class Periodization:
         return [p.id for p in self.phases]
 
 
+#: a boundary event may come at most this long before the phase it opens (the run-up to a turn)
+BOUNDARY_LEAD_DAYS = 366
+
+
 def check_periodization(
-    path: Path, event_ids: set[str] | None
+    path: Path, event_ids: set[str] | dict | None
 ) -> tuple[Periodization | None, list[Problem]]:
-    """Validate a periodization file; ``event_ids`` (when given) must contain every boundary event."""
+    """Validate a periodization file against the events (``event_ids``: their ids, or a mapping of
+    id to start date, which also checks that boundary and key events fall where they should).
+
+    Every phase but the first names the boundary events that open it; those may not come after
+    the phase ends nor more than a year before it starts; a phase's key events are dated within it.
+    """
     shown = display_path(path)
     if not path.is_file():
         return None, [Problem(shown, None, None, "periodization file not found")]
@@ -141,13 +150,39 @@ def check_periodization(
             problems.append(
                 Problem(shown, line, "start", f"phase {cur.id!r} starts {cur.start}, before {prev.id!r} ends ({prev.end})")
             )
+    for n, (line, phase) in enumerate(phases):
+        if n and not phase.boundary_events:
+            problems.append(Problem(shown, line, "boundary_events",
+                                    f"phase {phase.id!r}: name the events that open it (only the first phase may have none)"))
+    if len(phases) < 2 and not problems:
+        problems.append(Problem(shown, lines[0] if lines else 1, "phases",
+                                "a periodization needs at least two phases (the briefs compare phases)"))
     if event_ids is not None:
+        dates = event_ids if isinstance(event_ids, dict) else {}
         for line, phase in phases:
+            last = phase.end or schemas.coverage().information_cutoff
             for eid in phase.boundary_events:
                 if eid not in event_ids:
                     problems.append(
                         Problem(shown, line, "boundary_events", f"event id {eid!r} is not in events.csv")
                     )
+                elif eid in dates and not (
+                    (phase.start - dates[eid]).days <= BOUNDARY_LEAD_DAYS and dates[eid] <= last
+                ):
+                    problems.append(Problem(
+                        shown, line, "boundary_events",
+                        f"event {eid!r} ({dates[eid]}) cannot open phase {phase.id!r} "
+                        f"({phase.start} to {phase.end or 'open'}): a boundary event falls within the "
+                        "phase or in the year before it",
+                    ))
+            for key in phase.key_events:
+                if key.id not in event_ids:
+                    problems.append(Problem(shown, line, "key_events", f"event id {key.id!r} is not in events.csv"))
+                elif key.id in dates and not phase.start <= dates[key.id] <= last:
+                    problems.append(Problem(
+                        shown, line, "key_events",
+                        f"key event {key.id!r} ({dates[key.id]}) is not dated within phase {phase.id!r}",
+                    ))
     if problems:
         return None, problems
     title = str(data.get("title") or path.stem)
@@ -157,16 +192,51 @@ def check_periodization(
 # --- public API ------------------------------------------------------------------------------
 
 
+def aggregator_share(tables: dict[str, tuple[Path, list[tuple[int, BaseModel]]]]) -> list[Problem]:
+    """The source policy's cap on aggregator copies, over every cited row of every table."""
+    from russia_korea_briefs.sources import MAX_AGGREGATOR_SHARE
+
+    cited = {name: (path, [row for _, row in rows if hasattr(row, "source_type")])
+             for name, (path, rows) in tables.items()}
+    total = sum(len(rows) for _, rows in cited.values())
+    counts = {name: sum(r.source_type == "aggregator" for r in rows) for name, (_, rows) in cited.items()}
+    n = sum(counts.values())
+    if not total or n <= MAX_AGGREGATOR_SHARE * total:
+        return []
+    where = ", ".join(f"{display_path(cited[k][0])} {v}" for k, v in counts.items() if v)
+    return [Problem(
+        "data", None, "source_type",
+        f"{n} of {total} cited rows ({n / total:.1%}) rest on aggregator copies ({where}); "
+        f"the source policy allows at most {MAX_AGGREGATOR_SHARE:.0%} "
+        f"({int(MAX_AGGREGATOR_SHARE * total)}): cite the original outlets instead",
+    )]
+
+
 def validate_all(periodization: Path | None = None) -> list[Problem]:
     """Every problem in every table and in the periodization (the standard one by default)."""
+    try:
+        schemas.coverage()
+    except DataValidationError as exc:  # every date check depends on it: report it alone
+        return list(exc.problems)
     problems: list[Problem] = []
     event_ids: set[str] | None = None
+    read: dict[str, tuple[Path, list]] = {}
+    events_clean = False
     for table in _registry().values():
         rows, found = check_table(table)
         problems += found
+        read[table.name] = (table.path, rows)
+        if table.name == "events":
+            events_clean = not found
         if table.name == "events":
             # an unreadable events file is one problem, not one per boundary event of the phases
-            event_ids = {row.id for _, row in rows} if rows else None
+            event_ids = {row.id: row.start for _, row in rows} if rows else None
+    problems += aggregator_share(read)
+    if events_clean and event_ids is not None and read.get("score_coding"):  # ids of bad rows are unknown
+        path, rows = read["score_coding"]
+        for line, row in rows:
+            if row.id not in event_ids:
+                problems.append(Problem(display_path(path), line, "id", f"event id {row.id!r} is not in events.csv"))
     _, found = check_periodization(periodization or paths.PHASES_FILE, event_ids)
     problems += found
     return problems
@@ -210,14 +280,13 @@ def load_events() -> pd.DataFrame:
 
 
 @cache
-def _event_ids() -> frozenset[str]:
-    return frozenset(row.id for row in _valid_rows("events"))
+def _event_dates() -> dict:
+    return {row.id: row.start for row in _valid_rows("events")}
 
 
 @cache
 def _periodization(path: Path) -> Periodization:
-    ids = set(_event_ids())
-    result, problems = check_periodization(path, ids)
+    result, problems = check_periodization(path, dict(_event_dates()))
     if problems:
         raise DataValidationError(problems)
     return result
@@ -264,7 +333,7 @@ def phase_event_ids(periodization: Periodization, phase_id: str) -> frozenset[st
     phases = periodization.phases
     number = periodization.ids.index(phase_id)
     phase = phases[number]
-    last = phase.end or schemas.CHRONOLOGY_END
+    last = phase.end or schemas.coverage().information_cutoff
     ids = {
         row.id for row in _valid_rows("events")
         if phase.start <= schemas.parse_partial_date(row.date, row.date_precision) <= last
@@ -321,7 +390,7 @@ def data_digest(scope: frozenset[str] | None = None) -> str:
 
 def clear_caches() -> None:
     """Forget the tables and periodizations read so far (after editing a data file in a session)."""
-    for cached in (_valid_rows, load_table, _event_ids, _event_records, _periodization):
+    for cached in (_valid_rows, load_table, _event_dates, _event_records, _periodization, schemas.coverage):
         cached.cache_clear()
 
 

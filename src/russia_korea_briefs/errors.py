@@ -24,6 +24,11 @@ class ConfigError(BriefsError):
     exit_code = EXIT_USAGE
 
 
+class WriteError(ConfigError, OSError):
+    """A file could not be written (disk full, folder refuses it): a clear message, and still an
+    ``OSError`` for code that handles those."""
+
+
 class BuildBusyError(BriefsError):
     exit_code = EXIT_BUSY
 

@@ -55,7 +55,22 @@ def render_index(published: dict, manifest) -> str:
     )
 
 
+def with_briefs_on_disk(reports_dir: Path, published: dict, manifest) -> dict:
+    """``published`` plus every standard brief whose HTML and PDF are in ``reports_dir`` but which
+    the build manifest does not list (it was deleted or lost): the index lists what is there."""
+    from russia_korea_briefs.manifest import standard_briefs
+
+    briefs = dict(published["briefs"])
+    for brief in standard_briefs(manifest):
+        html, pdf = reports_dir / f"{brief.id}.html", reports_dir / f"{brief.id}.pdf"
+        if brief.id not in briefs and html.is_file() and pdf.is_file():
+            briefs[brief.id] = {"title": brief.title, "params": brief.params, "html": html.name,
+                                "pdf": pdf.name, "pdf_bytes": pdf.stat().st_size}
+    return {**published, "briefs": briefs}
+
+
 def write_index(reports_dir: Path, published: dict, manifest) -> None:
     from russia_korea_briefs.build import atomic_write
 
-    atomic_write(reports_dir / "index.html", render_index(published, manifest).encode("utf-8"))
+    listed = with_briefs_on_disk(reports_dir, published, manifest)
+    atomic_write(reports_dir / "index.html", render_index(listed, manifest).encode("utf-8"))

@@ -47,6 +47,51 @@ def agreement_wide(agreement: pd.DataFrame, measure: str = "agree_half", pairs=M
     return wide.reindex(columns=list(pairs)).sort_index()
 
 
+#: a year with fewer roll calls than this is provisional: shown, marked, never a phase figure
+PROVISIONAL_VOTES = 20
+_VOTE_VALUE = {"yes": 1, "abstain": 2, "no": 3}
+
+
+def agreement_with_votes(agreement: pd.DataFrame, votes: pd.DataFrame) -> pd.DataFrame:
+    """Yearly agreement with hand-coded roll calls added (the ES-11 votes the raw file lacks).
+
+    ``agreement`` has one row per year and pair (``n_votes``, ``agree_strict``, ``agree_half``);
+    ``votes`` one row per roll call with ``date`` and ``vote_<ISO3>`` (yes/no/abstain; anything
+    else means the state did not vote or its vote is unknown, and the roll call is skipped for
+    that pair). Means combine exactly: (n · mean + sum of the added votes) / (n + m). Returns,
+    per year and pair, both versions, ``n_added`` and ``provisional`` (fewer than
+    :data:`PROVISIONAL_VOTES` roll calls in all).
+    """
+    added: dict[tuple[int, str], list[tuple[float, float]]] = {}
+    pairs = sorted(set(agreement["pair"]))
+    for _, vote in votes.iterrows():
+        year = int(str(vote["date"])[:4])
+        for pair in pairs:
+            a, b = (_VOTE_VALUE.get(str(vote.get(f"vote_{c}", ""))) for c in pair.split("-"))
+            if a is None or b is None:
+                continue
+            added.setdefault((year, pair), []).append((float(a == b), 1 - abs(a - b) / 2))
+    rows = []
+    keys = {(int(r.year), r.pair): r for r in agreement.itertuples()}
+    for year, pair in sorted(set(keys) | set(added)):
+        base = keys.get((year, pair))
+        n = int(base.n_votes) if base is not None else 0
+        extra = added.get((year, pair), [])
+        m = len(extra)
+        strict = base.agree_strict * n if base is not None else 0.0
+        half = base.agree_half * n if base is not None else 0.0
+        rows.append({
+            "year": year, "pair": pair, "n_votes": n,
+            "agree_strict": base.agree_strict if base is not None else np.nan,
+            "agree_half": base.agree_half if base is not None else np.nan,
+            "n_added": m,
+            "agree_strict_with_added": (strict + sum(x for x, _ in extra)) / (n + m) if n + m else np.nan,
+            "agree_half_with_added": (half + sum(y for _, y in extra)) / (n + m) if n + m else np.nan,
+            "provisional": n + m < PROVISIONAL_VOTES,
+        })
+    return pd.DataFrame(rows)
+
+
 def ideal_point_distances(ideal: pd.DataFrame, pairs=MAIN_PAIRS) -> pd.DataFrame:
     """Year × pair absolute distance between two states' UNGA ideal points."""
     wide = ideal.pivot(index="year", columns="country", values="ideal_point")

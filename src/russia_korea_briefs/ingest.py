@@ -353,9 +353,21 @@ def ideal_points(dta: pd.DataFrame) -> pd.DataFrame:
 # --- trade -----------------------------------------------------------------------------------
 
 TRADE_START, TRADE_END = 1988, 2024
-KOSIS_COLUMNS = ["year", "rok_exports_usd", "rok_total_exports_usd", "rok_total_imports_usd"]
+
+
+def last_full_year() -> int:
+    """The last calendar year that ends on or before the information cut-off."""
+    from russia_korea_briefs.schemas import coverage
+
+    cutoff = coverage().information_cutoff
+    return cutoff.year if (cutoff.month, cutoff.day) == (12, 31) else cutoff.year - 1
+
+KOSIS_COLUMNS = ["year", "rok_exports_usd", "rok_imports_cow_usd", "rok_total_exports_usd", "rok_total_imports_usd"]
+#: the last year the partner is the USSR; from the next one it is the Russian Federation
+USSR_LAST_YEAR = 1991
 TRADE_COLUMNS = [
     "year",
+    "partner",
     "rok_exports_usd",
     "rok_imports_usd",
     "total_usd",
@@ -385,7 +397,9 @@ def kosis_exports(kdiplo: pd.DataFrame) -> pd.DataFrame:
     """ROK exports to the USSR/Russia (KOSIS) and Korea's total exports and imports, 1988 on.
 
     Only ``export_kosis`` feeds the Russia series (a year without it is left out); the Russia
-    import columns are a copy of the export columns in this file and are never used.
+    KOSIS import columns are a copy of the export columns in this file and are never used.
+    ``rok_imports_cow_usd`` is the file's Correlates of War import figure (IMF Direction of Trade
+    basis, 1991–2014): another statistical basis, used only where no Korean figure exists.
     """
     need = ("iso3c", "year", "export_kosis", "import_kosis", "total_export", "total_import")
     missing = [c for c in need if c not in kdiplo.columns]
@@ -416,6 +430,8 @@ def kosis_exports(kdiplo: pd.DataFrame) -> pd.DataFrame:
             {
                 "year": year,
                 "rok_exports_usd": float(r["export_kosis"]),
+                # COW gives 0 for years it does not cover (1988-1990): a gap, not a zero
+                "rok_imports_cow_usd": _num(r.get("import_cow")) or None,
                 "rok_total_exports_usd": _num(total.loc[year, "total_export"])
                 if year in total.index
                 else None,
@@ -554,8 +570,16 @@ def trade_table(
             imp, imp_basis, imp_src = None, "", None
         if imp is None and exp is not None and tot is not None and tot >= exp:
             imp, imp_basis = tot - exp, "total-minus-exports"
+        cow_imp = _num(k.get("rok_imports_cow_usd")) if k is not None else None
+        if imp is None and cow_imp is not None:
+            imp, imp_basis = cow_imp, "cow"
+            notes.append("No Korean import figure found: imports from the Correlates of War trade data "
+                         "(IMF Direction of Trade basis), via kdiplo")
         if tot is None and exp is not None and imp is not None:
             tot, tot_basis = exp + imp, "exports-plus-imports"
+        if year == USSR_LAST_YEAR + 1:
+            notes.append("Partner changes from the USSR (to 1991) to the Russian Federation: not comparable "
+                         "with 1991 and earlier")
 
         main_src = tot_src or imp_src or exp_src
         for src, what in ((exp_src, "exports"), (imp_src, "imports"), (tot_src, "total")):
@@ -588,6 +612,7 @@ def trade_table(
         out.append(
             {
                 "year": year,
+                "partner": "USSR" if year <= USSR_LAST_YEAR else "Russia",
                 "rok_exports_usd": exp,
                 "rok_imports_usd": imp,
                 "total_usd": tot,
@@ -607,6 +632,7 @@ def trade_table(
 
 USD_COLUMNS = {
     "rok_exports_usd",
+    "rok_imports_cow_usd",
     "rok_imports_usd",
     "total_usd",
     "rok_total_trade_usd",
@@ -698,6 +724,7 @@ def derive_all(log: Callable[[str], object] = print) -> dict[str, str]:
         kosis,
         kdiplo_title=kdiplo_prov.title,
         kdiplo_url=kdiplo_prov.url_download or kdiplo_prov.url_main,
+        end=last_full_year(),
     )
     return {
         "unga_agreement": to_csv_text(agreement, ["year", "pair"]),

@@ -46,17 +46,32 @@ class ParamSpec:
         return "text"
 
 
+#: Words a date parameter's ``default``, ``min`` or ``max`` may use for the edition's coverage
+#: (``data/reference/coverage.yaml``), so that the parameters' range follows the data.
+COVERAGE_WORDS = {"chronology_start", "cutoff"}
+
+
+def _coverage_date(value: Any) -> Any:
+    if value not in COVERAGE_WORDS:
+        return str(value) if value is not None else None
+    from russia_korea_briefs.schemas import coverage
+
+    span = coverage()
+    return (span.chronology_start if value == "chronology_start" else span.information_cutoff).isoformat()
+
+
 def spec_from_yaml(name: str, raw: dict) -> ParamSpec:
     kind = raw.get("type")
     if kind not in TYPES:
         raise ValueError(f"parameter {name!r}: type {kind!r} is not one of {TYPES}")
+    dates = kind == "date"
     return ParamSpec(
         name=name,
         type=kind,
-        default=raw.get("default"),
+        default=_coverage_date(raw.get("default")) if dates else raw.get("default"),
         help=str(raw.get("help", "")),
-        min=str(raw["min"]) if kind == "date" and "min" in raw else raw.get("min"),
-        max=str(raw["max"]) if kind == "date" and "max" in raw else raw.get("max"),
+        min=_coverage_date(raw["min"]) if dates and "min" in raw else raw.get("min"),
+        max=_coverage_date(raw["max"]) if dates and "max" in raw else raw.get("max"),
         choices=tuple(raw.get("choices", ())),
         not_before=raw.get("not_before"),
     )

@@ -25,6 +25,7 @@ STYLE_FILE = PACKAGE_DIR / "house.mplstyle"
 
 EVENTS_FILE = REFERENCE_DIR / "events.csv"
 PHASES_FILE = REFERENCE_DIR / "phases.yaml"
+COVERAGE_FILE = REFERENCE_DIR / "coverage.yaml"
 
 #: Environment variable naming a local folder that mirrors the raw public datasets
 #: (the layout of ``shared/data``: ``unga_votes_voeten/ungaVoting_003.csv`` …).

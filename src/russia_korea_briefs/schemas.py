@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -31,13 +33,42 @@ CATEGORIES = (
     "incident",
     "sanctions",
     "people",
+    "politics",
 )
 CONFIDENCE = ("high", "medium", "low")
 PRECISIONS = ("day", "month", "year")
 
-#: The period the chronology covers; events outside it are rejected.
-CHRONOLOGY_START = date(1979, 1, 1)
-CHRONOLOGY_END = date(2024, 12, 31)
+class Coverage(BaseModel):
+    """How far the evidence runs (``data/reference/coverage.yaml``): events outside it are rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chronology_start: date
+    information_cutoff: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Coverage:
+        if self.information_cutoff <= self.chronology_start:
+            raise ValueError("information_cutoff must come after chronology_start")
+        return self
+
+
+@cache
+def coverage() -> Coverage:
+    """The edition's coverage, read once; a bad file is a :class:`~.errors.DataValidationError`."""
+    from russia_korea_briefs.errors import DataValidationError, Problem
+    from russia_korea_briefs.paths import COVERAGE_FILE
+    from russia_korea_briefs.tables import display_path, problems_from_validation, read_yaml
+
+    problems: list[Problem] = []
+    raw = read_yaml(COVERAGE_FILE, problems)
+    shown = display_path(COVERAGE_FILE)
+    if not problems:
+        try:
+            return Coverage.model_validate(raw if isinstance(raw, dict) else {})
+        except ValidationError as exc:
+            problems = problems_from_validation(exc, shown, None)
+    raise DataValidationError(problems)
 
 _DATE_FORMS = {
     "day": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
@@ -61,7 +92,40 @@ def check_text(value: str) -> str:
     return value
 
 
+def check_not_rejected(value: str) -> str:
+    """A URL the source policy does not reject (:func:`russia_korea_briefs.sources.rejection`)."""
+    from russia_korea_briefs.sources import rejection
+
+    reason = rejection(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
 Url = Annotated[str, AfterValidator(check_url)]
+#: A URL of a source cited without a row of its own (phase sources, the reading list).
+PolicyUrl = Annotated[str, AfterValidator(check_url), AfterValidator(check_not_rejected)]
+SourceType = Literal["primary", "wire", "press", "scholarship", "reference", "aggregator"]
+
+
+def check_cited_url(value: str, info: ValidationInfo) -> str:
+    """A cited URL must pass the source policy (:mod:`russia_korea_briefs.sources`).
+
+    Called by each cited row model's ``source_url`` validator; those models declare
+    ``source_title`` and ``source_type`` before ``source_url``, so both are known here.
+    """
+    from russia_korea_briefs.sources import check_cited, rejection
+
+    source_type, title = info.data.get("source_type"), info.data.get("source_title")
+    if source_type is None or title is None:  # invalid themselves, and reported on their own column
+        objection = rejection(value)
+    else:
+        objection = check_cited(value, source_type, title)
+    if objection:
+        raise ValueError(objection)
+    return value
+
+
 Text = Annotated[str, AfterValidator(check_text)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
@@ -90,15 +154,21 @@ class EventRow(Row):
     date: str
     dyad: Literal["RUS-ROK", "RUS-DPRK", "ROK-DPRK", "MULTI"]
     category: Literal[
-        "diplomacy", "summit", "agreement", "economy", "security", "incident", "sanctions", "people"
+        "diplomacy", "summit", "agreement", "economy", "security", "incident", "sanctions", "people", "politics"
     ]
     title: Annotated[Text, Field(min_length=3, max_length=120)]
     description: Annotated[Text, Field(min_length=10, max_length=1000)]
     score: Annotated[int, Field(ge=-10, le=10)]
     source_title: Annotated[Text, Field(min_length=3, max_length=300)]
+    source_type: SourceType
     source_url: Url
     confidence: Literal["high", "medium", "low"]
     note: Text = ""
+
+    @field_validator("source_url")
+    @classmethod
+    def _source_policy(cls, value: str, info: ValidationInfo) -> str:
+        return check_cited_url(value, info)
 
     @field_validator("date")
     @classmethod
@@ -107,10 +177,11 @@ class EventRow(Row):
         if precision is None:  # the precision itself is invalid and reported
             return value
         day = parse_partial_date(value, precision)
-        if not CHRONOLOGY_START <= day <= CHRONOLOGY_END:
+        span = coverage()
+        if not span.chronology_start <= day <= span.information_cutoff:
             raise ValueError(
-                f"date {value} is outside the chronology "
-                f"({CHRONOLOGY_START.isoformat()} to {CHRONOLOGY_END.isoformat()})"
+                f"date {value} is outside the chronology ({span.chronology_start.isoformat()} to the "
+                f"information cut-off {span.information_cutoff.isoformat()}, data/reference/coverage.yaml)"
             )
         return value
 
@@ -121,7 +192,14 @@ class EventRow(Row):
 
 class SourceRef(Row):
     title: Annotated[Text, Field(min_length=3)]
-    url: Url
+    url: PolicyUrl
+
+
+class KeyEvent(Row):
+    """An event an analyst chose as key to a phase, with a line on why it matters."""
+
+    id: Slug
+    why: Annotated[Text, Field(min_length=10, max_length=400)]
 
 
 class PhaseEntry(Row):
@@ -133,7 +211,8 @@ class PhaseEntry(Row):
     start: date
     end: date | None = None
     summary: Annotated[Text, Field(min_length=40)]
-    boundary_events: list[Slug] = Field(min_length=1)
+    boundary_events: list[Slug] = []  # required for every phase but the first (checked with the file)
+    key_events: list[KeyEvent] = []
     sources: list[SourceRef] = []
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from russia_korea_briefs import indicators, text
+from russia_korea_briefs.schemas import coverage
 from russia_korea_briefs.text import Html, esc, fmt_num, fmt_usd, link
 
 
@@ -72,7 +73,7 @@ def phase_sections(periodization, events: pd.DataFrame, aggregates: pd.DataFrame
             f"<p>{esc(p.summary)}</p>"
             f'<p class="note"><strong>Why the phase starts here:</strong> {boundary}.</p>'
             f"<p><strong>Indicators.</strong> Trade {fmt_usd(a['trade_start_usd'])} in {p.start.year} and "
-            f"{fmt_usd(a['trade_end_usd'])} in {(p.end or pd.Timestamp('2024-12-31')).year}; UNGA agreement "
+            f"{fmt_usd(a['trade_end_usd'])} in {(p.end or coverage().information_cutoff).year}; UNGA agreement "
             f"Russia–South Korea {fmt_num(a['unga_rus_kor_start'])} to {fmt_num(a['unga_rus_kor_end'])} "
             f"(n/a: no figure for that year). {len(sub)} events recorded ({esc(counts)}).</p>"
             + str(key_events(sub, refs, n=5))
@@ -126,9 +127,9 @@ def figures_table(figures: pd.DataFrame, indicators_shown: dict[str, str], capti
                       links={"Source": "source_url"})
 
 
-def baseline_table(rows: list[tuple[str, str, str]], caption: str) -> Html:
-    frame = pd.DataFrame(rows, columns=["Indicator", "This phase", "Whole period 1988–2024"])
-    return text.table(frame, caption, source="project data; see the Sources section", numeric=("This phase", "Whole period 1988–2024"))
+def baseline_table(rows: list[tuple[str, str, str]], caption: str, whole: str) -> Html:
+    frame = pd.DataFrame(rows, columns=["Indicator", "This phase", whole])
+    return text.table(frame, caption, source="project data; see the Sources section", numeric=("This phase", whole))
 
 
 def source_list(events: pd.DataFrame) -> Html:

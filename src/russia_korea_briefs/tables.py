@@ -87,6 +87,12 @@ def read_csv_rows(
         problems.append(Problem(shown, 1, None, f"unreadable CSV: {exc}"))
         return []
     fields = model.model_fields
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    for col in repeated:
+        positions = ", ".join(str(i + 1) for i, c in enumerate(header) if c == col)
+        problems.append(Problem(shown, 1, col, f"column appears more than once in the header (fields {positions})"))
+    if repeated:
+        return []
     required = [name for name, f in fields.items() if f.is_required()]
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in fields]
@@ -100,6 +106,7 @@ def read_csv_rows(
         return []
     rows: list[tuple[int, M]] = []
     line = reader.line_num
+    data_rows = 0
     while True:
         start_line = reader.line_num + 1
         try:
@@ -112,6 +119,7 @@ def read_csv_rows(
         line = start_line
         if not any(v.strip() for v in values):
             continue
+        data_rows += 1
         if len(values) != len(header):
             problems.append(
                 Problem(
@@ -128,6 +136,8 @@ def read_csv_rows(
             rows.append((line, model.model_validate(record)))
         except ValidationError as exc:
             problems.extend(problems_from_validation(exc, shown, line))
+    if not data_rows:
+        problems.append(Problem(shown, reader.line_num + 1, None, "the table has a header but no rows"))
     return rows
 
 

@@ -174,18 +174,20 @@ def colophon(params: dict, data_version: str, edition: str, command: str) -> Htm
     )
 
 
-_CITE = re.compile(r"\[\[((?:claim:|figure:)?[a-z0-9-]+)\]\]")
+_CITE = re.compile(r"\[\[((?:claim:|figure:|reading:)?[a-z0-9-]+)\]\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 class References:
     """Numbered citations, in order of first use, for a brief's endnotes.
 
-    A key is an event id of the chronology, ``claim:<id>`` (a checked claim's source) or
-    ``figure:<indicator>`` (the first source of a figure in other_figures.csv).
+    A key is an event id of the chronology, ``claim:<id>`` (a checked claim's source),
+    ``figure:<indicator>`` (the first source of a figure in other_figures.csv) or ``reading:<id>``
+    (a work of the reading list).
     """
 
-    def __init__(self, events: pd.DataFrame, claims: pd.DataFrame | None = None, figures: pd.DataFrame | None = None):
+    def __init__(self, events: pd.DataFrame, claims: pd.DataFrame | None = None, figures: pd.DataFrame | None = None,
+                 reading: pd.DataFrame | None = None):
         entries = {}
         for _, ev in events.iterrows():
             entries[ev["id"]] = (f"{ev['date']}: {ev['title']}", ev["source_title"], ev["source_url"], ev["confidence"])
@@ -195,12 +197,18 @@ class References:
             entries.setdefault(
                 f"figure:{f['indicator']}", (f"Figure for {f['year']}: {f['indicator']}", f["source_title"], f["source_url"], None)
             )
+        for _, w in (reading if reading is not None else pd.DataFrame()).iterrows():
+            entries[f"reading:{w['id']}"] = (f"{w['author']}, {w['title']} ({w['publisher']}, {w['year']})",
+                                             w["title"], w["source_url"], None)
         self._entries = entries
         self.order: list[str] = []
 
     def number(self, key: str) -> int:
         if key not in self._entries:
-            raise KeyError(f"unknown citation {key!r} in the brief's text (an event id, claim:<id> or figure:<indicator>)")
+            raise KeyError(
+                f"unknown citation {key!r} in the brief's text "
+                "(an event id, claim:<id>, figure:<indicator> or reading:<id>)"
+            )
         if key not in self.order:
             self.order.append(key)
         return self.order.index(key) + 1

@@ -1,0 +1,187 @@
+"""Prose written as Markdown, with computed values and citations filled in at build time.
+
+Analysts write the briefs' text in Markdown files under ``notebooks/text/`` (one file a section);
+a notebook shows one with ``ctx.text("overview/bottom-line")``. In the text:
+
+- ``{{ name }}`` or ``{{ name | format }}`` is a value computed from the data by the library (the
+  brief's *facts*); formats: ``usd`` ($9.98 bn), ``num`` / ``num1`` / ``num0`` (decimals), ``pct``
+  (37%), ``int`` (1,402), ``year``, ``text``, ``date`` (4 December 2024). A name that is not a fact
+  stops the build, naming the file and line. The text never types a number the data can supply.
+- ``[[event-id]]``, ``[[claim:id]]``, ``[[figure:indicator]]``, ``[[reading:id]]`` cite an event, a
+  checked claim, a sourced figure or a work of the reading list: numbered endnotes.
+- An optional front matter states what the text asserts, as boolean facts that must hold::
+
+      ---
+      asserts: [rus_kor_2023_lowest_full_year, net_score_negative_since_2022]
+      ---
+
+  When the data change so that one no longer holds, the build fails instead of publishing a
+  sentence that has become false (MyST-NB's ``glue`` and Quarto's inline expressions are the
+  models; this keeps the nbconvert route and adds the assertions).
+
+Markdown is rendered by mistune with raw HTML escaped, so a text can format (headings, emphasis,
+lists, tables) but never inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from russia_korea_briefs import paths
+from russia_korea_briefs.errors import BriefsError
+
+TEXT_DIR = paths.NOTEBOOKS_DIR / "text"
+
+_VALUE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*([a-z0-9]+)\s*)?\}\}")
+_CITE = re.compile(r"\[\[((?:claim:|figure:|reading:)?[a-z0-9-]+)\]\]")
+_FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+
+
+class ProseError(BriefsError):
+    """A text that names an unknown value or citation, or asserts what the data no longer support."""
+
+
+def _fmt_pct(v) -> str:
+    return f"{v:.0%}"
+
+
+def format_value(value, kind: str | None) -> str:
+    from russia_korea_briefs.text import fmt_num, fmt_usd
+
+    if kind is None:
+        if isinstance(value, bool):
+            raise ValueError("a boolean fact is asserted in the front matter, not printed")
+        if isinstance(value, int):
+            return f"{value:,}" if abs(value) >= 10000 else str(value)
+        if isinstance(value, float):
+            return fmt_num(value)
+        if isinstance(value, date):
+            return f"{value:%-d %B %Y}"
+        return str(value)
+    formats = {
+        "usd": fmt_usd,
+        "num": fmt_num,
+        "num1": lambda v: fmt_num(v, 1),
+        "num0": lambda v: fmt_num(v, 0),
+        "pct": _fmt_pct,
+        "int": lambda v: f"{round(v):,}",
+        "year": lambda v: str(int(v)),
+        "text": str,
+        "date": lambda v: f"{v:%-d %B %Y}" if isinstance(v, date) else str(v),
+    }
+    if kind not in formats:
+        raise ValueError(f"unknown format {kind!r}; expected one of {', '.join(formats)}")
+    return formats[kind](value)
+
+
+@dataclass(frozen=True)
+class Text:
+    """One Markdown file: its front matter and body, with the line where the body starts."""
+
+    path: Path
+    asserts: tuple[str, ...]
+    body: str
+    first_line: int
+
+    @property
+    def shown(self) -> str:
+        from russia_korea_briefs.tables import display_path
+
+        return display_path(self.path)
+
+
+@cache
+def _read(path: Path) -> Text:
+    if not path.is_file():
+        raise ProseError(f"{path}: text not found (prose lives in {TEXT_DIR})")
+    raw = path.read_text(encoding="utf-8")
+    asserts: tuple[str, ...] = ()
+    first_line = 1
+    front = _FRONT.match(raw)
+    if front:
+        try:
+            meta = yaml.safe_load(front.group(1)) or {}
+        except yaml.YAMLError as exc:
+            raise ProseError(f"{path}: malformed front matter: {exc}") from None
+        if not isinstance(meta, dict) or set(meta) - {"asserts"}:
+            raise ProseError(f"{path}: front matter may only hold 'asserts: [fact, ...]'")
+        asserts = tuple(meta.get("asserts") or ())
+        first_line = front.group(0).count("\n") + 1
+        raw = raw[front.end():]
+    return Text(path, asserts, raw, first_line)
+
+
+def text_path(name: str) -> Path:
+    """``"overview/bottom-line"`` → ``notebooks/text/overview/bottom-line.md``."""
+    if not re.fullmatch(r"[a-z0-9-]+(/[a-z0-9-]+)*", name):
+        raise ProseError(f"text name {name!r}: expected lowercase words and slashes, e.g. overview/bottom-line")
+    return TEXT_DIR / f"{name}.md"
+
+
+def fill(text: Text, facts: dict, cite) -> tuple[str, list[str]]:
+    """The text's Markdown with values filled in and citations replaced by ``cite(key)`` markers."""
+    for name in text.asserts:
+        if name not in facts:
+            raise ProseError(f"{text.shown}: asserts {name!r}, which is not a fact the library computes")
+        if facts[name] is not True:
+            raise ProseError(
+                f"{text.shown}: the text asserts {name!r}, which the data no longer support: "
+                "rewrite the passage (and its front matter) to what the data show"
+            )
+    markers: list[str] = []
+    out_lines = []
+    for offset, line in enumerate(text.body.split("\n")):
+        where = f"{text.shown}:{text.first_line + offset}"
+
+        def value(m: re.Match, where: str = where) -> str:
+            name, kind = m.group(1), m.group(2)
+            if name not in facts:
+                raise ProseError(f"{where}: unknown value {{{{ {name} }}}}; the library computes: "
+                                 + ", ".join(sorted(k for k in facts if not isinstance(facts[k], bool))))
+            try:
+                return _escape_markdown(format_value(facts[name], kind))
+            except (ValueError, TypeError) as exc:
+                raise ProseError(f"{where}: {{{{ {name} | {kind} }}}}: {exc}") from None
+
+        def citation(m: re.Match, where: str = where) -> str:
+            try:
+                markers.append(cite(m.group(1)))
+            except KeyError as exc:
+                raise ProseError(f"{where}: {exc.args[0]}") from None
+            return f"CITEMARK{len(markers) - 1}X"
+
+        out_lines.append(_CITE.sub(citation, _VALUE.sub(value, line)))
+    filled = "\n".join(out_lines)
+    if "{{" in filled or "[[" in filled:
+        bad = next(i for i, ln in enumerate(out_lines) if "{{" in ln or "[[" in ln)
+        raise ProseError(f"{text.shown}:{text.first_line + bad}: malformed {{{{ value }}}} or [[citation]]")
+    return filled, markers
+
+
+def _escape_markdown(value: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", value)
+
+
+@cache
+def _markdown():
+    import mistune
+
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+
+
+def render(name: str, facts: dict, cite) -> str:
+    """HTML of the text ``name`` (see the module docstring)."""
+    text = _read(text_path(name))
+    filled, markers = fill(text, facts, cite)
+    html = _markdown()(filled)
+    return re.sub(r"CITEMARK(\d+)X", lambda m: markers[int(m.group(1))], html)
+
+
+def clear_cache() -> None:
+    _read.cache_clear()
