@@ -48,7 +48,7 @@ class BriefContext:
     @cached_property
     def refs(self) -> text.References:
         return text.References(self.all_events, self.table("claims"), self.table("other_figures"),
-                               self.table("reading_list"))
+                               self.table("reading_list"), self.table("trade_products"), self.table("unga_es11_votes"))
 
     def table(self, name: str) -> pd.DataFrame:
         return load_table(name).copy()
@@ -104,6 +104,18 @@ class BriefContext:
         from russia_korea_briefs import prose
 
         return text.Html(prose.render(name, facts or {}, self.refs.marker))
+
+    def judgments(self, name: str, facts: dict | None = None) -> text.Html:
+        """Key judgments from ``notebooks/text/<name>.yaml`` (likelihood and confidence stated apart)."""
+        from russia_korea_briefs import prose
+
+        return text.Html(prose.judgments(name, facts or {}, self.refs.marker))
+
+    def scenarios(self, name: str, facts: dict | None = None) -> text.Html:
+        """Scenarios with likelihoods and indicators from ``notebooks/text/<name>.yaml``."""
+        from russia_korea_briefs import prose
+
+        return text.Html(prose.scenarios(name, facts or {}, self.refs.marker))
 
     @property
     def edition(self) -> str:
@@ -268,56 +280,141 @@ def changepoint_analysis(ctx: BriefContext) -> tuple[text.Html, text.Html, list]
     return text.figure(fig, "Breaks detected in five yearly series, against the phases"), table, results
 
 
+def _figure(ctx: BriefContext, indicator: str, year: int, pick: str = "first") -> float:
+    """A value of other_figures.csv (the first row for that indicator and year, or the max)."""
+    rows = ctx.table("other_figures")
+    rows = rows[(rows["indicator"] == indicator) & (rows["year"] == year)]
+    if rows.empty:
+        raise AssertionError(f"the overview quotes {indicator} {year}, which other_figures.csv no longer has")
+    return float(rows["value"].max() if pick == "max" else rows["value"].iloc[0])
+
+
+def _product(ctx: BriefContext, year: int, direction: str, product: str, column: str) -> float:
+    rows = ctx.table("trade_products")
+    rows = rows[(rows["year"] == year) & (rows["direction"] == direction) & (rows["product"] == product)]
+    if rows.empty or rows[column].isna().all():
+        raise AssertionError(f"the overview quotes {product} {year} ({column}), which trade_products.csv no longer has")
+    return float(rows[column].dropna().iloc[0])
+
+
 def overview_facts(ctx: BriefContext) -> dict:
-    """The numbers the overview's prose quotes, computed from the data (never typed by hand)."""
-    from russia_korea_briefs import changepoints, provenance
+    """The values the overview's text quotes and the facts it asserts, computed from the data
+    (never typed by hand). A text that asserts a fact lists it in its front matter; a value it
+    prints is a ``{{ name }}``. Comparisons on one base come from :func:`text.change`."""
+    from russia_korea_briefs import changepoints, reliability, sources
 
     wide = indicators.agreement_wide(ctx.agreement)
+    added = indicators.agreement_with_votes(ctx.agreement, ctx.table("unga_es11_votes"))
+    with_es11 = added.pivot(index="year", columns="pair", values="agree_half_with_added")
     dist = indicators.ideal_point_distances(ctx.ideal_points)
     trade = indicators.yearly_trade(ctx.trade)
     peak_year, peak_value = indicators.trade_peak(ctx.trade)
     rk, rp = wide["RUS-KOR"], wide["RUS-PRK"]
-    prk_above = indicators.years_above(rp, rk)
-    full_years = rk.loc[1991:2023]
-    if full_years.idxmin() != 2023:
-        raise AssertionError("the overview says 2023 is the lowest full year of RUS–KOR agreement; the data disagree")
-    scores = indicators.net_score_by_year(ctx.all_events, "RUS-ROK", range(2022, 2025))
-    if not (scores < 0).all():
-        raise AssertionError("the overview says the Moscow–Seoul score is negative every year since 2022")
-    _, results = ctx.changepoints
-    break_years = sorted({y for r in results for y in r.years})
+    gap = (rp - rk).loc[1992:2024]
+    above = [int(y) for y, g in gap.items() if g > 0]
+    clear_since = indicators.last_run_start([int(y) for y, g in gap.items() if g > 0.05], 2024)
+    series, results = ctx.changepoints
+    breaks = {r.series: r.years for r in results}
+    covering_2022 = [name for name, values in series.items() if values.dropna().index.max() >= 2022]
+    break_2022 = [r.series for r in results if 2022 in r.years]
     unmatched = changepoints.unmatched_boundaries(results, ctx.periodization)
-    closer_to_usa = [int(y) for y in dist.index if dist.loc[y, "KOR-USA"] < dist.loc[y, "RUS-KOR"]]
+    events = ctx.all_events
+    since = events[events["start"] >= pd.Timestamp("2022-02-24")]
+    net_rr = indicators.net_score_by_year(events, "RUS-ROK", range(2014, last_full_year() + 1))
+    net_rn = indicators.net_score_by_year(events, "RUS-DPRK", range(2014, last_full_year() + 1))
+    coding = ctx.table("score_coding")
+    agree = reliability.score_agreement(coding)
+    cited = pd.concat([ctx.table(t)[["source_type"]] for t in ("events", "trade_published", "other_figures", "claims",
+                                                               "trade_products", "unga_es11_votes")])
+    types = cited["source_type"].value_counts()
+    es11 = ctx.table("unga_es11_votes")
     claims = ctx.table("claims")["verdict"].value_counts()
-    spread = provenance.source_spread(ctx.all_events)
-    trade_breaks = [y for r in results if "trade" in r.series.lower() or "exports" in r.series.lower() for y in r.years]
-    gaps = [int(y) for y in trade.index if pd.isna(trade.loc[y, "total_usd"]) and 1988 <= y <= last_full_year()]
-    return {
+    spread = __import__("russia_korea_briefs.provenance", fromlist=["source_spread"]).source_spread(events)
+    gaps = [int(y) for y in trade.index if pd.isna(trade.loc[y, "total_usd"]) and 1990 <= y <= last_full_year()]
+    full_years = rk.loc[1991:2023]
+    facts = {
+        "cutoff": cutoff(), "last_full_year": last_full_year(),
+        "n_events": len(events), "n_since_invasion": len(since),
+        "n_rus_rok": int((events["dyad"] == "RUS-ROK").sum()), "n_rus_dprk": int((events["dyad"] == "RUS-DPRK").sum()),
         "n_phases": len(ctx.periodization.phases),
-        "n_events": len(ctx.events),
-        "n_all_events": len(ctx.all_events),
-        "unga_rus_kor_2021": rk.get(2021), "unga_rus_kor_2023": rk.get(2023), "unga_rus_prk_2023": rp.get(2023),
-        "unga_rus_kor_min_pre2022": rk.loc[1992:2021].min(), "unga_rus_kor_max_pre2022": rk.loc[1992:2021].max(),
-        "unga_rus_kor_mean": rk.loc[1991:2023].mean(), "unga_kor_usa_mean": wide["KOR-USA"].loc[1991:2023].mean(),
-        "dist_2020": dist.loc[2020, "RUS-KOR"], "dist_2022": dist.loc[2022, "RUS-KOR"],
-        "kor_closer_to_usa_years": closer_to_usa,
-        "n_series_2022": sum(2022 in r.years for r in results), "n_series": len(results),
-        "prk_above_since": indicators.last_run_start(prk_above, 2024),  # the vote file ends in 2024
-        "trade_peak_year": peak_year, "trade_peak_value": peak_value,
-        "peak_share": trade.loc[peak_year, "russia_share"],
-        "trade_1990": trade.loc[1990, "total_usd"], "trade_2014": trade.loc[2014, "total_usd"],
-        "trade_2015": trade.loc[2015, "total_usd"],
+        # trade, one base per comparison
+        "trade_peak_year": peak_year, "trade_peak": peak_value, "peak_share": trade.loc[peak_year, "russia_share"],
+        "trade_1990": trade.loc[1990, "total_usd"], "trade_2021": trade.loc[2021, "total_usd"],
+        "trade_2022": trade.loc[2022, "total_usd"], "imports_2021": trade.loc[2021, "rok_imports_usd"],
+        "imports_2022": trade.loc[2022, "rok_imports_usd"],
         "exports_2021": trade.loc[2021, "rok_exports_usd"], "exports_2024": trade.loc[2024, "rok_exports_usd"],
-        "break_years": break_years, "trade_breaks": "–".join(map(str, sorted(set(trade_breaks)))) or "none",
-        "unmatched_names": ", ".join(f"{ctx.periodization.get(p).name} ({ctx.periodization.get(p).start.year})" for p in unmatched),
+        "exports_change_2021_2024": trade.loc[2024, "rok_exports_usd"] / trade.loc[2021, "rok_exports_usd"] - 1,
+        "trade_gap_years": ", ".join(map(str, gaps)) or "none", "n_trade_gaps": len(gaps),
+        "n_cow_years": int((ctx.trade["imports_basis"] == "cow").sum()),
+        "naphtha_share_2021": _product(ctx, 2021, "rok_imports", "naphtha", "share_of_rok_imports"),
+        "anthracite_share_2021": _product(ctx, 2021, "rok_imports", "anthracite", "share_of_rok_imports"),
+        "crude_share_2021": _product(ctx, 2021, "rok_imports", "crude oil", "share_of_rok_imports"),
+        "uranium_share_2021": _product(ctx, 2021, "rok_imports", "enriched uranium (U-235 enriched)", "share_of_rok_imports"),
+        "coal_share_2023": _product(ctx, 2023, "rok_imports", "coal", "share_of_rok_imports"),
+        "cars_2021": _product(ctx, 2021, "rok_exports", "cars (passenger cars incl. used)", "value_usd"),
+        "cars_2024": _product(ctx, 2024, "rok_exports", "cars (passenger cars incl. used)", "value_usd"),
+        "cars_2025": _product(ctx, 2025, "rok_exports", "cars (passenger cars incl. used)", "value_usd"),
+        # UN votes
+        "rk_2021": rk.get(2021), "rk_2023": rk.get(2023), "rp_2021": rp.get(2021), "rp_2023": rp.get(2023),
+        "rk_2022_es11": with_es11.loc[2022, "RUS-KOR"], "rk_2023_es11": with_es11.loc[2023, "RUS-KOR"],
+        "rk_2022": rk.get(2022), "rk_min_pre2022": rk.loc[1992:2021].min(), "rk_max_pre2022": rk.loc[1992:2021].max(),
+        "n_votes_2024": int(ctx.agreement.query("year == 2024 and pair == 'RUS-KOR'")["n_votes"].iloc[0]),
+        "gap_2012": float(gap.loc[2012]), "gap_2013": float(gap.loc[2013]), "gap_2023": float(gap.loc[2023]),
+        "prk_clearly_above_since": clear_since, "n_years_prk_above_1999_2008": sum(1999 <= y <= 2008 for y in above),
+        "dist_2021": dist.loc[2021, "RUS-KOR"], "dist_2023": dist.loc[2023, "RUS-KOR"],
+        "n_es11": len(es11), "n_es11_kor_coded": int(es11["vote_KOR"].isin(["yes", "no", "abstain"]).sum()),
+        # change points
+        "n_series": len(results), "n_series_covering_2022": len(covering_2022), "n_break_2022": len(break_2022),
+        "exports_break": ", ".join(map(str, breaks.get("South Korean exports to Russia (KOSIS)", ()))) or "none",
+        "trade_break": ", ".join(map(str, breaks.get("Total trade (US$)", ()))) or "none",
         "n_unmatched": len(unmatched), "n_boundaries": len(ctx.periodization.phases) - 1,
-        "n_claims": int(claims.sum()), "claims_true": int(claims.get("true", 0)),
-        "claims_partly": int(claims.get("partly true", 0)), "claims_false": int(claims.get("false", 0)),
-        "claims_unverified": int(claims.get("unverified", 0)),
-        "share_high": (ctx.all_events["confidence"] == "high").mean(),
-        "n_domains": len(spread), "top_domain_share": spread.iloc[0] / spread.sum(),
-        "trade_gaps": ", ".join(map(str, gaps)) or "none",
+        "unmatched_names": ", ".join(f"{ctx.periodization.get(p).name} ({ctx.periodization.get(p).start.year})" for p in unmatched),
+        # scores
+        "net_rr_2021": int(net_rr.loc[2021]), "net_rr_2022": int(net_rr.loc[2022]), "net_rr_2024": int(net_rr.loc[2024]),
+        "net_rr_2025": int(net_rr.loc[2025]), "net_rn_2021": int(net_rn.loc[2021]), "net_rn_2025": int(net_rn.loc[2025]),
+        # people and war figures (other_figures.csv)
+        "dprk_troops_est": _figure(ctx, "dprk-troops-sent-to-russia-estimate", 2025),
+        "dprk_killed_est_sep_2025": _figure(ctx, "dprk-troops-killed-estimate", 2025, pick="max"),
+        "dprk_containers_est": _figure(ctx, "dprk-munitions-containers-to-russia-estimate", 2025),
+        "visitors_2019": _figure(ctx, "mutual-visitors-total", 2019),
+        "koryo_saram_ansan_2023": _figure(ctx, "goryeoin-residents-in-ansan", 2023),
+        # method
+        "n_double_coded": agree["n"], "alpha": agree["alpha"], "exact_share": agree["exact"],
+        "within_2_share": agree["within_2"], "n_over_3": len(agree["over_threshold"]), "n_gap_3": len(agree["gap_3"]),
+        "n_cited": int(types.sum()), "n_primary": int(types.get("primary", 0)), "n_wire": int(types.get("wire", 0)),
+        "n_press": int(types.get("press", 0)), "n_scholarship": int(types.get("scholarship", 0)),
+        "n_reference": int(types.get("reference", 0)), "n_aggregator": int(types.get("aggregator", 0)),
+        "aggregator_share": float(types.get("aggregator", 0) / types.sum()), "aggregator_cap": sources.MAX_AGGREGATOR_SHARE,
+        "n_domains": len(spread), "top_domain_share": float(spread.iloc[0] / spread.sum()),
+        "n_reading": len(ctx.table("reading_list")), "share_high": float((events["confidence"] == "high").mean()),
+        "n_claims": int(claims.sum()), "claims_true": int(claims.get("true", 0)), "claims_partly": int(claims.get("partly true", 0)),
+        "claims_false": int(claims.get("false", 0)), "claims_unverified": int(claims.get("unverified", 0)),
     }
+    usd, num = text.fmt_usd, text.fmt_num
+    cars = ctx.table("trade_products").query("product == 'cars (passenger cars incl. used)'").set_index("year")["value_usd"]
+    facts.update({
+        "exports_2021_2024": text.change(trade["rok_exports_usd"], 2021, 2024, usd),
+        "trade_2021_2022": text.change(trade["total_usd"], 2021, 2022, usd),
+        "imports_2021_2022": text.change(trade["rok_imports_usd"], 2021, 2022, usd),
+        "rk_2021_2023": text.change(rk, 2021, 2023, num, percent=False),
+        "rp_2021_2023": text.change(rp, 2021, 2023, num, percent=False),
+        "dist_2021_2023": text.change(dist["RUS-KOR"], 2021, 2023, num, percent=False),
+        "cars_2021_2024": text.change(cars, 2021, 2024, usd),
+        "trade_1990_peak": text.change(trade["total_usd"], 1990, peak_year, usd, percent=False),
+    })
+    # facts the text asserts (front matter ``asserts:``): true or false, recomputed at every build
+    facts.update({
+        "rk_2023_lowest_full_year": bool(full_years.idxmin() == 2023),
+        "exports_2024_below_half_of_2021": bool(facts["exports_2024"] < 0.5 * facts["exports_2021"]),
+        "net_rr_negative_2022_to_2024": bool((net_rr.loc[2022:2024] < 0).all()),
+        "net_rr_not_negative_2025": bool(net_rr.loc[2025] >= 0),
+        "net_rn_peak_2025": bool(net_rn.idxmax() == 2025),
+        "prk_above_every_year_since_2013": bool(all(g > 0 for y, g in gap.items() if y >= 2013)),
+        "exports_break_not_2022": bool(2022 not in breaks.get("South Korean exports to Russia (KOSIS)", ())),
+        "three_series_break_2022": bool(len(break_2022) == 3),
+        "no_score_gap_over_3": bool(not agree["over_threshold"]),
+    })
+    return facts
 
 
 class PhaseView:
@@ -336,6 +433,7 @@ class PhaseView:
         self.window_start = f"{max(self.phase.start.year - context_years, 1979)}-01-01"
         self.window_end = min(date(last.year + context_years, 12, 31), cutoff()).isoformat()
         self.events = indicators.in_window(ctx.all_events, self.phase.start, last)
+        self.facts = phase_facts(ctx, phase_id)
 
     @property
     def period_label(self) -> str:
@@ -364,6 +462,11 @@ class PhaseView:
         return text.Html("<ul>" + "".join(items) + "</ul>")
 
     def beginning(self) -> text.Html:
+        if not self.phase.boundary_events:
+            return text.Html(
+                "<p>No single event opens this phase: it begins where the chronology does, and what "
+                "defines it is a condition (set out in the argument above), not a turning point.</p>"
+            )
         return self._boundary(self.phase)
 
     def ending(self) -> text.Html:
@@ -377,11 +480,66 @@ class PhaseView:
         return text.Html(str(lead) + str(self._boundary(self.next_phase)))
 
     def key_events(self) -> text.Html:
+        """The analyst's key events of the phase (``key_events`` in the periodization), each with
+        why it matters; a periodization without them falls back to the largest scores."""
         from russia_korea_briefs import sections
 
-        return sections.key_events(
-            self.events, self.ctx.refs, n=8, dyads=("RUS-ROK", "RUS-DPRK", "ROK-DPRK", "MULTI"), describe=True
+        if not self.phase.key_events:
+            return sections.key_events(
+                self.events, self.ctx.refs, n=8, dyads=("RUS-ROK", "RUS-DPRK", "ROK-DPRK", "MULTI"), describe=True
+            )
+        ev = self.ctx.all_events.set_index("id")
+        items = []
+        for key in self.phase.key_events:
+            row = ev.loc[key.id]
+            items.append(
+                f"<li><strong>{text.esc(row['date'])}</strong> · {text.esc(row['title'])}{self.ctx.refs.marker(key.id)}"
+                f'<br><span class="why">{text.esc(key.why)}</span></li>'
+            )
+        return text.Html('<ul class="key-events">' + "".join(items) + "</ul>")
+
+    def essay(self) -> text.Html:
+        """The phase's essay (``notebooks/text/phases/<id>.md``), or the summary alone for a phase of
+        another periodization that has none."""
+        from russia_korea_briefs import prose
+
+        if not prose.text_path(f"phases/{self.phase.id}").is_file():
+            return text.paragraph("No essay has been written for this phase of this periodization.")
+        return self.ctx.text(f"phases/{self.phase.id}", self.facts)
+
+    def judgments(self) -> text.Html:
+        from russia_korea_briefs import prose
+
+        if not (prose.TEXT_DIR / f"phases/{self.phase.id}-judgments.yaml").is_file():
+            return text.paragraph("No judgments have been written for this phase of this periodization.")
+        return self.ctx.judgments(f"phases/{self.phase.id}-judgments", self.facts)
+
+    @property
+    def short(self) -> bool:
+        """Shorter than three years: yearly means and per-year rates would mislead."""
+        return (self.last_day - self.phase.start).days < 3 * 365
+
+    def resolution_note(self) -> text.Html:
+        if self.short:
+            return text.Html(
+                f"<p>The phase lasts {(self.last_day - self.phase.start).days // 30} months, too short for yearly "
+                "means or per-year rates: the table below counts events and sums their scores by quarter on the "
+                "two Moscow tracks. The yearly charts show the phase's band in its context; a year at either end "
+                "belongs partly to the neighbouring phase, and UN votes of a year with fewer than 20 roll calls are "
+                "provisional (drawn hollow), never a phase figure.</p>"
+            )
+        return text.Html(
+            "<p>The phase's yearly averages beside the same averages for the whole period; the charts show the "
+            "phase with up to three years on either side, its band highlighted. A year at either end belongs "
+            "partly to the neighbouring phase.</p>"
         )
+
+    def by_quarter(self) -> text.Html:
+        """Events and net score by quarter on the Moscow–Seoul and Moscow–Pyongyang tracks."""
+        from russia_korea_briefs import sections
+
+        return sections.quarter_table(self.events, self.phase.start, self.last_day,
+                                      f"{self.phase.name}: events by quarter")
 
     def baseline(self) -> text.Html:
         from russia_korea_briefs import sections
@@ -397,3 +555,55 @@ class PhaseView:
 
     def chronology(self) -> text.Html:
         return text.event_list(self.events, describe=False)
+
+
+def phase_facts(ctx: BriefContext, phase_id: str) -> dict:
+    """The values a phase essay may quote (``{{ name }}`` in ``notebooks/text/phases/<id>.md``),
+    computed from the data: dates, event counts, trade and UN agreement at the phase's ends."""
+    from datetime import date as _date
+
+    phase = ctx.periodization.get(phase_id)
+    last = phase.end or cutoff()
+    events = indicators.in_window(ctx.all_events, phase.start, last)
+    counts = events["dyad"].value_counts()
+    trade = indicators.yearly_trade(ctx.trade)
+    first_year, last_year = phase.start.year, min(last.year, last_full_year())
+    years = [y for y in range(first_year, last_year + 1) if y in trade.index]
+    totals = trade["total_usd"].reindex(years).dropna()
+    exports = trade["rok_exports_usd"].reindex(years).dropna()
+    agree = indicators.agreement_with_votes(ctx.agreement, ctx.table("unga_es11_votes"))
+    rk = agree[(agree["pair"] == "RUS-KOR") & ~agree["provisional"]].set_index("year")["agree_half_with_added"]
+    rk = rk.reindex([y for y in years if y in rk.index]).dropna()
+    days = (last - phase.start).days + 1
+    facts = {
+        "phase_name": phase.name,
+        "phase_start": phase.start,
+        "phase_end": last,
+        "phase_open": phase.end is None,
+        "phase_years": round(days / 365.25, 1),
+        "phase_months": round(days / 30.44),
+        "cutoff": cutoff(),
+        "n_events": len(events),
+        "n_rus_rok": int(counts.get("RUS-ROK", 0)),
+        "n_rus_dprk": int(counts.get("RUS-DPRK", 0)),
+        "n_multi": int(counts.get("MULTI", 0)),
+        "n_rok_dprk": int(counts.get("ROK-DPRK", 0)),
+        "mean_score_rus_rok": float(events.loc[events["dyad"] == "RUS-ROK", "score"].mean()) if counts.get("RUS-ROK") else float("nan"),
+        "mean_score_rus_dprk": float(events.loc[events["dyad"] == "RUS-DPRK", "score"].mean()) if counts.get("RUS-DPRK") else float("nan"),
+    }
+    if len(totals):
+        facts.update(trade_first_year=int(totals.index[0]), trade_first=float(totals.iloc[0]),
+                     trade_last_year=int(totals.index[-1]), trade_last=float(totals.iloc[-1]),
+                     trade_peak_year=int(totals.idxmax()), trade_peak=float(totals.max()),
+                     trade_fell=bool(totals.iloc[-1] < totals.iloc[0]), trade_rose=bool(totals.iloc[-1] > totals.iloc[0]))
+    if len(exports):
+        facts.update(exports_first_year=int(exports.index[0]), exports_first=float(exports.iloc[0]),
+                     exports_last_year=int(exports.index[-1]), exports_last=float(exports.iloc[-1]),
+                     exports_fell=bool(exports.iloc[-1] < exports.iloc[0]))
+    if len(rk):
+        facts.update(unga_rus_kor_first_year=int(rk.index[0]), unga_rus_kor_first=float(rk.iloc[0]),
+                     unga_rus_kor_last_year=int(rk.index[-1]), unga_rus_kor_last=float(rk.iloc[-1]),
+                     unga_rus_kor_fell=bool(rk.iloc[-1] < rk.iloc[0]))
+    facts["short_phase"] = days < 3 * 365
+    _ = _date
+    return facts

@@ -240,6 +240,31 @@ class ClaimRow(Cited):
     source_url: Url
 
 
+class ProductRow(Cited):
+    """A product South Korea imports from or exports to Russia, with its value and, where
+    published, Russia's share of Korea's imports of it (``data/indicators/trade_products.csv``).
+    A figure for part of a year or for a multi-year period says so in ``product`` and ``note``."""
+
+    year: Year
+    direction: Literal["rok_imports", "rok_exports"]
+    product: Annotated[Text, Field(min_length=2, max_length=200)]
+    hs_code: Annotated[str, Field(pattern=r"^(\d{2,10})?$")] = ""
+    value_usd: Usd | None = None
+    share_of_rok_imports: Share | None = None
+    source_title: Annotated[Text, Field(min_length=3)]
+    source_type: SourceType
+    source_url: Url
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _some_value(self) -> ProductRow:
+        if self.value_usd is None and self.share_of_rok_imports is None:
+            raise ValueError("give value_usd, share_of_rok_imports or both")
+        if self.direction == "rok_exports" and self.share_of_rok_imports is not None:
+            raise ValueError("share_of_rok_imports is for imports only")
+        return self
+
+
 class ScoreCodingRow(Row):
     """One event's two scores: the first coder's and a blind second coder's
     (``data/reference/score_coding.csv``); see :mod:`russia_korea_briefs.reliability`."""
@@ -284,6 +309,10 @@ TABLES = {
         "other_figures", paths.INDICATORS_DIR / "other_figures.csv", FigureRow, ("indicator", "year", "source_url")
     ),
     "claims": Table("claims", paths.REFERENCE_DIR / "claims.csv", ClaimRow, ("id",)),
+    "trade_products": Table(
+        "trade_products", paths.INDICATORS_DIR / "trade_products.csv", ProductRow,
+        ("year", "direction", "product", "source_url"),
+    ),
     "score_coding": Table("score_coding", paths.REFERENCE_DIR / "score_coding.csv", ScoreCodingRow, ("id",)),
     "reading_list": Table("reading_list", paths.REFERENCE_DIR / "reading_list.csv", ReadingRow, ("id",)),
 }

@@ -39,7 +39,7 @@ from russia_korea_briefs.errors import BriefsError
 TEXT_DIR = paths.NOTEBOOKS_DIR / "text"
 
 _VALUE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*([a-z0-9]+)\s*)?\}\}")
-_CITE = re.compile(r"\[\[((?:claim:|figure:|reading:)?[a-z0-9-]+)\]\]")
+_CITE = re.compile(r"\[\[((?:claim:|figure:|reading:|product:|vote:)?[a-z0-9-]+)\]\]")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 
 
@@ -177,11 +177,126 @@ def _markdown():
 
 def render(name: str, facts: dict, cite) -> str:
     """HTML of the text ``name`` (see the module docstring)."""
-    text = _read(text_path(name))
+    return render_text(_read(text_path(name)), facts, cite)
+
+
+def clear_cache() -> None:
+    _read.cache_clear()
+    _read_yaml.cache_clear()
+
+
+# --- judgments and scenarios: structured YAML with Markdown fields ------------------------------
+
+#: ICD 203's estimative terms, with the probability band each stands for
+LIKELIHOOD = {
+    "almost no chance": "1–5%",
+    "very unlikely": "5–20%",
+    "unlikely": "20–45%",
+    "roughly even chance": "45–55%",
+    "likely": "55–80%",
+    "very likely": "80–95%",
+    "almost certain": "95–99%",
+}
+CONFIDENCE = ("high", "moderate", "low")
+
+
+def _inline(text: str, facts: dict, cite, where: str) -> str:
+    """One Markdown field, values and citations filled, rendered inline (no <p>)."""
+    html = render_text(Text(Path(where), (), text, 1), facts, cite)
+    html = html.strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return html
+
+
+def render_text(text: Text, facts: dict, cite) -> str:
     filled, markers = fill(text, facts, cite)
     html = _markdown()(filled)
     return re.sub(r"CITEMARK(\d+)X", lambda m: markers[int(m.group(1))], html)
 
 
-def clear_cache() -> None:
-    _read.cache_clear()
+@cache
+def _read_yaml(path: Path) -> list:
+    if not path.is_file():
+        raise ProseError(f"{path}: not found (structured texts live in {TEXT_DIR})")
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProseError(f"{path}: malformed YAML: {exc}") from None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ProseError(f"{path}: expected a list of entries")
+    return items
+
+
+def _check_asserts(entry: dict, facts: dict, where: str) -> None:
+    for name in entry.get("asserts") or ():
+        if name not in facts:
+            raise ProseError(f"{where}: asserts {name!r}, which is not a fact the library computes")
+        if facts[name] is not True:
+            raise ProseError(f"{where}: asserts {name!r}, which the data no longer support: rewrite it")
+
+
+def judgments(name: str, facts: dict, cite) -> str:
+    """Key judgments from ``notebooks/text/<name>.yaml``: each ``statement`` (an assessment),
+    ``likelihood`` (ICD 203 term), ``confidence`` (high/moderate/low), ``because``, ``unless``."""
+    from russia_korea_briefs.text import esc
+
+    path = TEXT_DIR / f"{name}.yaml"
+    shown = path.relative_to(paths.PROJECT_ROOT) if path.is_relative_to(paths.PROJECT_ROOT) else path
+    items = []
+    for n, entry in enumerate(_read_yaml(path), start=1):
+        where = f"{shown}: judgment {n}"
+        missing = [k for k in ("statement", "likelihood", "confidence", "because", "unless") if not entry.get(k)]
+        if missing:
+            raise ProseError(f"{where}: missing {', '.join(missing)}")
+        likelihood, confidence = str(entry["likelihood"]), str(entry["confidence"])
+        if likelihood not in LIKELIHOOD:
+            raise ProseError(f"{where}: likelihood {likelihood!r}; use an ICD 203 term: {', '.join(LIKELIHOOD)}")
+        if confidence not in CONFIDENCE:
+            raise ProseError(f"{where}: confidence {confidence!r}; expected high, moderate or low")
+        _check_asserts(entry, facts, where)
+        parts = {k: _inline(str(entry[k]), facts, cite, f"{where}, {k}") for k in ("statement", "because", "unless")}
+        items.append(
+            f'<li><p class="judgment"><strong>{parts["statement"]}</strong></p>'
+            f'<p class="estimate"><span class="likelihood">{esc(likelihood.capitalize())} '
+            f'({LIKELIHOOD[likelihood]})</span> · <span class="confidence {esc(confidence)}">'
+            f'{esc(confidence.capitalize())} confidence</span></p>'
+            f'<p class="because"><em>Because</em> {parts["because"]}</p>'
+            f'<p class="unless"><em>Unless</em> {parts["unless"]}</p></li>'
+        )
+    return f'<div class="key-judgments"><ol>{"".join(items)}</ol></div>'
+
+
+def scenarios(name: str, facts: dict, cite) -> str:
+    """Scenarios from ``notebooks/text/<name>.yaml``: ``name``, ``likelihood`` (ICD 203 term),
+    ``summary``, ``drivers``, and ``indicators`` (each ``watch`` with a ``threshold``)."""
+    from russia_korea_briefs.text import esc
+
+    path = TEXT_DIR / f"{name}.yaml"
+    shown = path.relative_to(paths.PROJECT_ROOT) if path.is_relative_to(paths.PROJECT_ROOT) else path
+    blocks = []
+    for n, entry in enumerate(_read_yaml(path), start=1):
+        where = f"{shown}: scenario {n}"
+        missing = [k for k in ("name", "likelihood", "summary", "drivers", "indicators") if not entry.get(k)]
+        if missing:
+            raise ProseError(f"{where}: missing {', '.join(missing)}")
+        likelihood = str(entry["likelihood"])
+        if likelihood not in LIKELIHOOD:
+            raise ProseError(f"{where}: likelihood {likelihood!r}; use an ICD 203 term: {', '.join(LIKELIHOOD)}")
+        _check_asserts(entry, facts, where)
+        rows = []
+        for i, ind in enumerate(entry["indicators"], start=1):
+            if not isinstance(ind, dict) or not ind.get("watch") or not ind.get("threshold"):
+                raise ProseError(f"{where}, indicator {i}: give 'watch' and 'threshold'")
+            rows.append(f"<tr><td>{_inline(str(ind['watch']), facts, cite, where)}</td>"
+                        f"<td>{_inline(str(ind['threshold']), facts, cite, where)}</td></tr>")
+        blocks.append(
+            f'<section class="scenario"><h3>{esc(entry["name"])}</h3>'
+            f'<p class="estimate"><span class="likelihood">{esc(likelihood.capitalize())} '
+            f'({LIKELIHOOD[likelihood]})</span></p>'
+            f'<p>{_inline(str(entry["summary"]), facts, cite, where)}</p>'
+            f'<p><em>Drivers.</em> {_inline(str(entry["drivers"]), facts, cite, where)}</p>'
+            f'<table class="brief-table indicators"><thead><tr><th>Indicator to watch</th>'
+            f'<th>Threshold that would signal it</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+        )
+    return "".join(blocks)

@@ -117,7 +117,8 @@ def figures_table(figures: pd.DataFrame, indicators_shown: dict[str, str], capti
     sub = figures[figures["indicator"].isin(indicators_shown)].copy()
     sub["Indicator"] = sub["indicator"].map(indicators_shown)
     sub["Value"] = [
-        fmt_usd(v) if u == "usd" else f"{v:,.0f}" for v, u in zip(sub["value"], sub["unit"], strict=True)
+        fmt_usd(v) if u == "usd" else f"{v:.0%}" if u == "share" else f"{v:,.0f}"
+        for v, u in zip(sub["value"], sub["unit"], strict=True)
     ]
     sub = sub.sort_values(["Indicator", "year"])
     frame = sub.rename(columns={"year": "Year", "source_title": "Source"})[
@@ -138,3 +139,89 @@ def source_list(events: pd.DataFrame) -> Html:
         for _, ev in events.iterrows()
     ]
     return Html('<ol class="endnotes">' + "".join(items) + "</ol>")
+
+
+def products_table(products: pd.DataFrame, caption: str) -> Html:
+    """What is traded: each product's value and, where published, Russia's share of Korea's imports."""
+    frame = products.sort_values(["direction", "year", "value_usd"], ascending=[False, True, False]).copy()
+    frame["Flow"] = frame["direction"].map({"rok_imports": "Korea imports", "rok_exports": "Korea exports"})
+    frame["Value"] = [fmt_usd(v) if pd.notna(v) else "" for v in frame["value_usd"]]
+    frame["Russia's share"] = [f"{v:.0%}" if pd.notna(v) else "" for v in frame["share_of_rok_imports"]]
+    frame = frame.rename(columns={"year": "Year", "product": "Product", "source_title": "Source"})
+    return text.table(frame[["Flow", "Year", "Product", "Value", "Russia's share", "Source", "source_url"]], caption,
+                      source="data/indicators/trade_products.csv (period and basis of each figure in its note)",
+                      numeric=("Year", "Value", "Russia's share"), links={"Source": "source_url"})
+
+
+def votes_table(votes: pd.DataFrame, caption: str) -> Html:
+    """The hand-coded emergency-session votes: how Russia, both Koreas and the US voted."""
+    shown = {"yes": "yes", "no": "no", "abstain": "abstain", "absent": "absent", "": "not found"}
+    frame = votes.copy()
+    for c in ("RUS", "KOR", "PRK", "USA"):
+        frame[c] = frame[f"vote_{c}"].fillna("").map(lambda v: shown.get(v, v))
+    frame["Tally"] = [f"{y}–{n}–{a}" if pd.notna(y) else "" for y, n, a in
+                      zip(frame["yes_total"], frame["no_total"], frame["abstain_total"], strict=True)]
+    frame = frame.rename(columns={"date": "Date", "title": "Resolution", "source_title": "Source"})
+    return text.table(frame[["Date", "Resolution", "RUS", "KOR", "PRK", "USA", "Tally", "Source", "source_url"]], caption,
+                      source="data/indicators/unga_es11_votes.csv: a state's vote is coded only where a page read states it",
+                      links={"Source": "source_url"})
+
+
+def agreement_table(added: pd.DataFrame, years, pairs, caption: str) -> Html:
+    """UN agreement with and without the hand-coded votes, provisional years marked."""
+    from russia_korea_briefs.indicators import PAIR_LABELS
+
+    rows = []
+    for year in years:
+        for pair in pairs:
+            r = added[(added["year"] == year) & (added["pair"] == pair)]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            rows.append({
+                "Year": year, "Pair": PAIR_LABELS[pair],
+                "Roll calls (Voeten)": int(r["n_votes"]),
+                "Agreement (Voeten)": fmt_num(r["agree_half"]) if pd.notna(r["agree_half"]) else "",
+                "ES-11 votes added": int(r["n_added"]),
+                "Agreement with ES-11": fmt_num(r["agree_half_with_added"]),
+                "Provisional": "yes (under 20 roll calls)" if r["provisional"] else "",
+            })
+    return text.table(pd.DataFrame(rows), caption, source="unga_agreement.csv and unga_es11_votes.csv; agreement = mean of 1 − |v1 − v2| / 2",
+                      numeric=("Year", "Roll calls (Voeten)", "Agreement (Voeten)", "ES-11 votes added", "Agreement with ES-11"))
+
+
+def reading_table(reading: pd.DataFrame) -> Html:
+    """The reading list, with what the briefs take from each work."""
+    items = []
+    for _, w in reading.sort_values(["year", "author"]).iterrows():
+        items.append(
+            f"<li><strong>{esc(w['author'])}</strong>, {link(w['title'], w['source_url'])} "
+            f"({esc(w['publisher'])}, {esc(w['year'])}). <span class=\"note\">{esc(w['used_for'])}</span></li>"
+        )
+    return Html('<ul class="reading-list">' + "".join(items) + "</ul>")
+
+
+def key_judgment_note() -> Html:
+    return Html(
+        '<p class="note">Likelihoods use the standard estimative terms (ICD 203): almost no chance (1–5%), '
+        "very unlikely (5–20%), unlikely (20–45%), roughly even chance (45–55%), likely (55–80%), very likely "
+        "(80–95%), almost certain (95–99%). Confidence (high, moderate, low) states how good the evidence is, "
+        "not how likely the outcome.</p>"
+    )
+
+
+def quarter_table(events: pd.DataFrame, first, last, caption: str) -> Html:
+    """Events recorded and their net score per calendar quarter, Moscow–Seoul and Moscow–Pyongyang."""
+    quarters = pd.period_range(pd.Timestamp(first), pd.Timestamp(last), freq="Q")
+    q = events["start"].dt.to_period("Q")
+    rows = []
+    for period in quarters:
+        row = {"Quarter": f"{period.year} Q{period.quarter}"}
+        for dyad, label in (("RUS-ROK", "Moscow–Seoul"), ("RUS-DPRK", "Moscow–Pyongyang")):
+            sub = events[(q == period) & (events["dyad"] == dyad)]
+            row[f"{label}: events"] = len(sub)
+            row[f"{label}: net score"] = int(sub["score"].sum())
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    return text.table(frame, caption, source="project chronology (events.csv); a partial date counts from its first day",
+                      numeric=tuple(c for c in frame.columns if c != "Quarter"))

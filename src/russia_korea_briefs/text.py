@@ -174,7 +174,7 @@ def colophon(params: dict, data_version: str, edition: str, command: str) -> Htm
     )
 
 
-_CITE = re.compile(r"\[\[((?:claim:|figure:|reading:)?[a-z0-9-]+)\]\]")
+_CITE = re.compile(r"\[\[((?:claim:|figure:|reading:|product:|vote:)?[a-z0-9-]+)\]\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -187,7 +187,10 @@ class References:
     """
 
     def __init__(self, events: pd.DataFrame, claims: pd.DataFrame | None = None, figures: pd.DataFrame | None = None,
-                 reading: pd.DataFrame | None = None):
+                 reading: pd.DataFrame | None = None, products: pd.DataFrame | None = None,
+                 votes: pd.DataFrame | None = None):
+        from russia_korea_briefs.manifest import slugify
+
         entries = {}
         for _, ev in events.iterrows():
             entries[ev["id"]] = (f"{ev['date']}: {ev['title']}", ev["source_title"], ev["source_url"], ev["confidence"])
@@ -200,6 +203,12 @@ class References:
         for _, w in (reading if reading is not None else pd.DataFrame()).iterrows():
             entries[f"reading:{w['id']}"] = (f"{w['author']}, {w['title']} ({w['publisher']}, {w['year']})",
                                              w["title"], w["source_url"], None)
+        for _, r in (products if products is not None else pd.DataFrame()).iterrows():
+            entries.setdefault(f"product:{slugify(r['product'])}-{r['year']}",
+                               (f"Trade by product, {r['year']}: {r['product']}", r["source_title"], r["source_url"], None))
+        for _, v in (votes if votes is not None else pd.DataFrame()).iterrows():
+            entries.setdefault(f"vote:{v['date']}", (f"UN General Assembly vote of {v['date']}: {v['title']}",
+                                                     v["source_title"], v["source_url"], None))
         self._entries = entries
         self.order: list[str] = []
 
@@ -207,7 +216,7 @@ class References:
         if key not in self._entries:
             raise KeyError(
                 f"unknown citation {key!r} in the brief's text "
-                "(an event id, claim:<id>, figure:<indicator> or reading:<id>)"
+                "(an event id, claim:<id>, figure:<indicator>, reading:<id>, product:<product>-<year> or vote:<date>)"
             )
         if key not in self.order:
             self.order.append(key)
@@ -215,7 +224,8 @@ class References:
 
     def marker(self, key: str) -> str:
         n = self.number(key)
-        return f'<sup class="ref"><a href="#ref-{n}" title="{esc(self._entries[key][0])}">{n}</a></sup>'
+        # no data string in the attribute: the note it links to carries the event's title and source
+        return f'<sup class="ref"><a href="#ref-{n}" aria-label="note {n}">{n}</a></sup>'
 
     def prose(self, source: str) -> Html:
         """Paragraphs (blank-line separated) with ``**bold**`` and ``[[event-id]]`` citations."""
@@ -234,3 +244,18 @@ class References:
             conf = f' <span class="note">({esc(confidence)} confidence)</span>' if confidence else ""
             items.append(f'<li id="ref-{n}">{esc(label)}. {link(title, url)}{conf}</li>')
         return Html('<ol class="endnotes">' + "".join(items) + "</ol>")
+
+
+def change(series: pd.Series, first: int, last: int, fmt=None, *, percent: bool = True) -> str:
+    """"from $9.98 bn in 2021 to $4.53 bn in 2024 (−55%)": one comparison on one base, formed
+    from a table's series so that the prose never pairs figures of different base years. Raises
+    if either year has no value (the sentence would have nothing to stand on)."""
+    fmt = fmt or fmt_num
+    a, b = series.get(first), series.get(last)
+    if a is None or b is None or pd.isna(a) or pd.isna(b):
+        raise AssertionError(f"no value for {first} or {last}: the comparison cannot be made")
+    out = f"from {fmt(a)} in {first} to {fmt(b)} in {last}"
+    if percent and a:
+        pct = (b / a - 1) * 100
+        out += f" ({'+' if pct >= 0 else '−'}{abs(pct):.0f}%)"
+    return out
