@@ -207,7 +207,7 @@ class Figures:
                 indicators.agreement_wide(self.ctx.agreement), self.ctx.periodization, self.start, self.end,
                 source=provenance.source_line("unga_agreement.csv"), highlight=self.highlight,
                 measure_label="half-credit for abstentions",
-                note="1 = always vote alike. The Koreas vote from 1991; no ES-11 (Ukraine) votes in the data; 2024 has only six roll calls.",
+                note="1 = always vote alike. The Koreas vote from 1991; Voeten's roll calls, without the emergency-session (ES-11) Ukraine votes (Annex C of the overview adds them); 2024 has only six roll calls.",
             )
         return text.figure(fig, "Voting agreement in the UN General Assembly")
 
@@ -339,6 +339,8 @@ def overview_facts(ctx: BriefContext) -> dict:
         "n_phases": len(ctx.periodization.phases),
         # trade, one base per comparison
         "trade_peak_year": peak_year, "trade_peak": peak_value, "peak_share": trade.loc[peak_year, "russia_share"],
+        "max_share": float(trade["russia_share"].max()), "max_share_year": int(trade["russia_share"].idxmax()),
+        "exports_2022": trade.loc[2022, "rok_exports_usd"],
         "trade_1990": trade.loc[1990, "total_usd"], "trade_2021": trade.loc[2021, "total_usd"],
         "trade_2022": trade.loc[2022, "total_usd"], "imports_2021": trade.loc[2021, "rok_imports_usd"],
         "imports_2022": trade.loc[2022, "rok_imports_usd"],
@@ -394,6 +396,8 @@ def overview_facts(ctx: BriefContext) -> dict:
     cars = ctx.table("trade_products").query("product == 'cars (passenger cars incl. used)'").set_index("year")["value_usd"]
     facts.update({
         "exports_2021_2024": text.change(trade["rok_exports_usd"], 2021, 2024, usd),
+        "exports_2021_2022": text.change(trade["rok_exports_usd"], 2021, 2022, usd),
+        "trade_2009_2014": text.change(trade["total_usd"], 2009, 2014, usd),
         "trade_2021_2022": text.change(trade["total_usd"], 2021, 2022, usd),
         "imports_2021_2022": text.change(trade["rok_imports_usd"], 2021, 2022, usd),
         "rk_2021_2023": text.change(rk, 2021, 2023, num, percent=False),

@@ -51,10 +51,11 @@ def pinned_dependencies() -> list[str]:
 
 
 def input_hash(brief: Brief) -> str:
-    from russia_korea_briefs.data import data_digest, event_text_scope, hash_files
+    from russia_korea_briefs.data import data_digest, event_text_scope, hash_files, text_files
 
     digest = hashlib.sha256()
-    hash_files(digest, [brief.notebook.path, paths.BRIEFS_MANIFEST, *_package_files()])
+    texts = text_files(brief.notebook.id, brief.params)  # the prose it renders (notebooks/text/)
+    hash_files(digest, [brief.notebook.path, paths.BRIEFS_MANIFEST, *_package_files(), *texts])
     # the data this brief reads: all of it, except the words of events a phase brief does not show
     digest.update(data_digest(event_text_scope(brief.notebook.id, brief.params)).encode())
     for name, spec in brief.notebook.parameters.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -327,9 +328,29 @@ EVENT_TEXT_COLUMNS = ("title", "description", "source_title", "source_url", "not
 NOT_READ = "(not read by this brief)"
 
 
+def text_files(notebook_id: str | None, params: dict | None) -> list[Path]:
+    """The Markdown and YAML texts a brief renders (``notebooks/text/``): the overview's folder, or
+    a phase's essay and judgments. They are part of the brief's inputs."""
+    folder = paths.NOTEBOOKS_DIR / "text"
+    if notebook_id == "phase":
+        pid = (params or {}).get("phase_id", "")
+        return [p for p in (folder / "phases" / f"{pid}.md", folder / "phases" / f"{pid}-judgments.yaml") if p.is_file()]
+    sub = folder / (notebook_id or "")
+    return sorted(p for p in sub.rglob("*") if p.is_file()) if notebook_id and sub.is_dir() else []
+
+
+_CITED = re.compile(r"\[\[([a-z0-9-]+)\]\]")
+
+
+def cited_event_ids(files: list[Path]) -> frozenset[str]:
+    """Event ids a brief's texts cite as ``[[event-id]]``."""
+    return frozenset(m for f in files for m in _CITED.findall(f.read_text(encoding="utf-8")))
+
+
 def phase_event_ids(periodization: Periodization, phase_id: str) -> frozenset[str]:
     """The events a phase brief shows in words: those dated within the phase (a partial date
-    counts from its first day) and the boundary events of the phase and of the next one."""
+    counts from its first day), the boundary events of the phase and of the next one, and every
+    event its essay and judgments cite (events of other phases included)."""
     phases = periodization.phases
     number = periodization.ids.index(phase_id)
     phase = phases[number]
@@ -339,8 +360,10 @@ def phase_event_ids(periodization: Periodization, phase_id: str) -> frozenset[st
         if phase.start <= schemas.parse_partial_date(row.date, row.date_precision) <= last
     }
     ids.update(phase.boundary_events)
+    ids.update(k.id for k in phase.key_events)
     if number + 1 < len(phases):
         ids.update(phases[number + 1].boundary_events)
+    ids.update(cited_event_ids(text_files("phase", {"phase_id": phase_id})))
     return frozenset(ids)
 
 

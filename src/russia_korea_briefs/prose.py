@@ -5,7 +5,7 @@ a notebook shows one with ``ctx.text("overview/bottom-line")``. In the text:
 
 - ``{{ name }}`` or ``{{ name | format }}`` is a value computed from the data by the library (the
   brief's *facts*); formats: ``usd`` ($9.98 bn), ``num`` / ``num1`` / ``num0`` (decimals), ``pct``
-  (37%), ``int`` (1,402), ``year``, ``text``, ``date`` (4 December 2024). A name that is not a fact
+  (37%), ``pct1`` (5.5%), ``int`` (1,402), ``year``, ``text``, ``date`` (4 December 2024). A name that is not a fact
   stops the build, naming the file and line. The text never types a number the data can supply.
 - ``[[event-id]]``, ``[[claim:id]]``, ``[[figure:indicator]]``, ``[[reading:id]]`` cite an event, a
   checked claim, a sourced figure or a work of the reading list: numbered endnotes.
@@ -70,6 +70,7 @@ def format_value(value, kind: str | None) -> str:
         "num1": lambda v: fmt_num(v, 1),
         "num0": lambda v: fmt_num(v, 0),
         "pct": _fmt_pct,
+        "pct1": lambda v: f"{v:.1%}",
         "int": lambda v: f"{round(v):,}",
         "year": lambda v: str(int(v)),
         "text": str,

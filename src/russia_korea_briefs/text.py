@@ -197,9 +197,9 @@ class References:
         for _, c in (claims if claims is not None else pd.DataFrame()).iterrows():
             entries[f"claim:{c['id']}"] = (f"Checked claim: {c['claim']}", c["source_title"], c["source_url"], None)
         for _, f in (figures if figures is not None else pd.DataFrame()).iterrows():
-            entries.setdefault(
-                f"figure:{f['indicator']}", (f"Figure for {f['year']}: {f['indicator']}", f["source_title"], f["source_url"], None)
-            )
+            entry = (f"Figure for {f['year']}: {f['indicator']}", f["source_title"], f["source_url"], None)
+            entries.setdefault(f"figure:{f['indicator']}", entry)  # the indicator's first row
+            entries.setdefault(f"figure:{f['indicator']}-{f['year']}", entry)  # the row of that year
         for _, w in (reading if reading is not None else pd.DataFrame()).iterrows():
             entries[f"reading:{w['id']}"] = (f"{w['author']}, {w['title']} ({w['publisher']}, {w['year']})",
                                              w["title"], w["source_url"], None)
