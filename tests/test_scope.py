@@ -84,3 +84,29 @@ def test_the_overview_reads_every_word():
     ctx = brief.open_brief("overview", start="1988-01-01", end="2024-12-31", periodization="")
     assert not (ctx.all_events[list(data.EVENT_TEXT_COLUMNS)] == data.NOT_READ).any().any()
     assert data.event_text_scope("overview", ctx.params) is None
+
+
+def test_a_phase_brief_reads_every_event_its_texts_cite():
+    periodization = data.load_periodization()
+    for phase in periodization.phases:
+        files = data.text_files("phase", {"phase_id": phase.id})
+        cited = data.cited_event_ids(files)
+        assert cited, f"{phase.id}: no citations found in {files}"
+        assert cited <= data.phase_event_ids(periodization, phase.id), phase.id
+
+
+def test_editing_a_text_rebuilds_only_the_briefs_that_render_it(monkeypatch, tmp_path):
+    import shutil
+
+    copy = tmp_path / "notebooks"
+    shutil.copytree(paths.NOTEBOOKS_DIR, copy)
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", copy)
+    before = _hashes()
+    essay = copy / "text" / "phases" / "rupture.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    after = {b.id: input_hash(b) for b in standard_briefs()}
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {"phase-rupture"}, changed
+    (copy / "text" / "overview" / "people.md").write_text("Changed.\n", encoding="utf-8")
+    changed = {k for k in after if after[k] != {b.id: input_hash(b) for b in standard_briefs()}[k]}
+    assert changed == {"overview"}, changed
