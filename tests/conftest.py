@@ -39,3 +39,31 @@ def rewrite_csv(source: Path, target: Path, edit) -> list[dict]:
         writer.writeheader()
         writer.writerows(rows)
     return rows
+
+
+@pytest.fixture
+def no_kernel(request, monkeypatch) -> list:
+    """Outside the tests marked slow, any attempt to execute a notebook fails the test (modules
+    that import it make it autouse with ``pytestmark`` or request it by name)."""
+    from russia_korea_briefs import build as build_module
+
+    calls: list = []
+    if request.node.get_closest_marker("slow"):
+        return calls
+
+    def refuse(brief, *args, **kwargs):
+        calls.append(brief.id)
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(build_module, "execute", refuse)
+    return calls
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run the command line in-process: (exit code, stdout, stderr); never a traceback."""
+    from russia_korea_briefs import cli
+
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "Traceback" not in out
+    return code, out, err

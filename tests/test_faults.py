@@ -26,7 +26,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import rewrite_csv
+from conftest import rewrite_csv, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +35,9 @@ from russia_korea_briefs import charts, cli, data, fonts, indicator_schemas, pat
 from russia_korea_briefs.errors import EXIT_DATA, EXIT_USAGE, ConfigError
 from russia_korea_briefs.index import write_index
 from russia_korea_briefs.manifest import load_manifest, standard_briefs
+
+# outside the tests marked slow, starting a kernel fails the test (conftest.no_kernel)
+pytestmark = pytest.mark.usefixtures("no_kernel")
 
 PHASE = "phase-alliance-era"
 REAL_REPORTS = paths.REPORTS_DIR
@@ -70,30 +73,9 @@ def sandbox(tmp_path, monkeypatch) -> Path:
     return reports
 
 
-@pytest.fixture(autouse=True)
-def no_kernel(request, monkeypatch) -> list:
-    calls: list = []
-    if request.node.get_closest_marker("slow"):
-        return calls
-
-    def refuse(brief, *args, **kwargs):
-        calls.append(brief.id)
-        raise AssertionError("a kernel was started")
-
-    monkeypatch.setattr(build_module, "execute", refuse)
-    return calls
-
-
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.name != ".build.lock"}
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err and "Traceback" not in out
-    return code, out, err
 
 
 def _table_copy(monkeypatch, tmp_path, name: str, edit) -> Path:

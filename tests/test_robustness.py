@@ -29,14 +29,14 @@ from urllib.parse import urlsplit
 import nbformat
 import pandas as pd
 import pytest
-from conftest import rewrite_csv
+from conftest import rewrite_csv, run_cli
 from filelock import FileLock, Timeout
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from russia_korea_briefs import build as build_module
-from russia_korea_briefs import cli, data, indicator_schemas, ingest, paths, render, sections, text
+from russia_korea_briefs import data, indicator_schemas, ingest, paths, render, sections, text
 from russia_korea_briefs.errors import (
     EXIT_DATA,
     EXIT_USAGE,
@@ -45,6 +45,9 @@ from russia_korea_briefs.errors import (
 )
 from russia_korea_briefs.manifest import load_manifest
 from russia_korea_briefs.params import resolve
+
+# outside the tests marked slow, starting a kernel fails the test (conftest.no_kernel)
+pytestmark = pytest.mark.usefixtures("no_kernel")
 
 PHASE = "phase-alliance-era"  # the shortest phase: the quickest real brief
 HOSTILE_EVENT = "2024-putin-big-mistake-rb"  # an event dated inside the alliance-era phase
@@ -112,21 +115,6 @@ def sandbox(tmp_path, monkeypatch) -> Path:
     return reports
 
 
-@pytest.fixture(autouse=True)
-def no_kernel(request, monkeypatch) -> list:
-    """Outside the tests marked slow, any attempt to execute a notebook fails the test."""
-    calls: list = []
-    if request.node.get_closest_marker("slow"):
-        return calls
-
-    def refuse(brief, *args, **kwargs):
-        calls.append(brief.id)
-        raise AssertionError("a kernel was started")
-
-    monkeypatch.setattr(build_module, "execute", refuse)
-    return calls
-
-
 def snapshot(folder: Path, *, lock: bool = True) -> dict[str, bytes]:
     """Every file below ``folder`` (name → bytes); ``lock=False`` leaves out the lock file."""
     return {
@@ -146,13 +134,6 @@ def line_of(path: Path, key: str) -> int:
         if line.startswith(f"{key},"):
             return n
     raise AssertionError(f"{key} not in {path}")
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err and "Traceback" not in out
-    return code, out, err
 
 
 class _Scan(HTMLParser):

@@ -237,30 +237,44 @@ def _check_asserts(entry: dict, facts: dict, where: str) -> None:
             raise ProseError(f"{where}: asserts {name!r}, which the data no longer support: rewrite it")
 
 
+def _entries(name: str, kind: str, required: tuple[str, ...], facts: dict):
+    """(where, entry, likelihood) for each entry of ``notebooks/text/<name>.yaml``: required fields
+    present, the likelihood an ICD 203 term, the asserted facts true."""
+    path = TEXT_DIR / f"{name}.yaml"
+    shown = path.relative_to(paths.PROJECT_ROOT) if path.is_relative_to(paths.PROJECT_ROOT) else path
+    for n, entry in enumerate(_read_yaml(path), start=1):
+        where = f"{shown}: {kind} {n}"
+        missing = [k for k in required if not entry.get(k)]
+        if missing:
+            raise ProseError(f"{where}: missing {', '.join(missing)}")
+        likelihood = str(entry["likelihood"])
+        if likelihood not in LIKELIHOOD:
+            raise ProseError(f"{where}: likelihood {likelihood!r}; use an ICD 203 term: {', '.join(LIKELIHOOD)}")
+        _check_asserts(entry, facts, where)
+        yield where, entry, likelihood
+
+
+def _estimate(likelihood: str) -> str:
+    from russia_korea_briefs.text import esc
+
+    return f'<span class="likelihood">{esc(likelihood.capitalize())} ({LIKELIHOOD[likelihood]})</span>'
+
+
 def judgments(name: str, facts: dict, cite) -> str:
     """Key judgments from ``notebooks/text/<name>.yaml``: each ``statement`` (an assessment),
     ``likelihood`` (ICD 203 term), ``confidence`` (high/moderate/low), ``because``, ``unless``."""
     from russia_korea_briefs.text import esc
 
-    path = TEXT_DIR / f"{name}.yaml"
-    shown = path.relative_to(paths.PROJECT_ROOT) if path.is_relative_to(paths.PROJECT_ROOT) else path
     items = []
-    for n, entry in enumerate(_read_yaml(path), start=1):
-        where = f"{shown}: judgment {n}"
-        missing = [k for k in ("statement", "likelihood", "confidence", "because", "unless") if not entry.get(k)]
-        if missing:
-            raise ProseError(f"{where}: missing {', '.join(missing)}")
-        likelihood, confidence = str(entry["likelihood"]), str(entry["confidence"])
-        if likelihood not in LIKELIHOOD:
-            raise ProseError(f"{where}: likelihood {likelihood!r}; use an ICD 203 term: {', '.join(LIKELIHOOD)}")
+    required = ("statement", "likelihood", "confidence", "because", "unless")
+    for where, entry, likelihood in _entries(name, "judgment", required, facts):
+        confidence = str(entry["confidence"])
         if confidence not in CONFIDENCE:
             raise ProseError(f"{where}: confidence {confidence!r}; expected high, moderate or low")
-        _check_asserts(entry, facts, where)
         parts = {k: _inline(str(entry[k]), facts, cite, f"{where}, {k}") for k in ("statement", "because", "unless")}
         items.append(
             f'<li><p class="judgment"><strong>{parts["statement"]}</strong></p>'
-            f'<p class="estimate"><span class="likelihood">{esc(likelihood.capitalize())} '
-            f'({LIKELIHOOD[likelihood]})</span> · <span class="confidence {esc(confidence)}">'
+            f'<p class="estimate">{_estimate(likelihood)} · <span class="confidence {esc(confidence)}">'
             f'{esc(confidence.capitalize())} confidence</span></p>'
             f'<p class="because"><em>Because</em> {parts["because"]}</p>'
             f'<p class="unless"><em>Unless</em> {parts["unless"]}</p></li>'
@@ -273,18 +287,9 @@ def scenarios(name: str, facts: dict, cite) -> str:
     ``summary``, ``drivers``, and ``indicators`` (each ``watch`` with a ``threshold``)."""
     from russia_korea_briefs.text import esc
 
-    path = TEXT_DIR / f"{name}.yaml"
-    shown = path.relative_to(paths.PROJECT_ROOT) if path.is_relative_to(paths.PROJECT_ROOT) else path
     blocks = []
-    for n, entry in enumerate(_read_yaml(path), start=1):
-        where = f"{shown}: scenario {n}"
-        missing = [k for k in ("name", "likelihood", "summary", "drivers", "indicators") if not entry.get(k)]
-        if missing:
-            raise ProseError(f"{where}: missing {', '.join(missing)}")
-        likelihood = str(entry["likelihood"])
-        if likelihood not in LIKELIHOOD:
-            raise ProseError(f"{where}: likelihood {likelihood!r}; use an ICD 203 term: {', '.join(LIKELIHOOD)}")
-        _check_asserts(entry, facts, where)
+    required = ("name", "likelihood", "summary", "drivers", "indicators")
+    for where, entry, likelihood in _entries(name, "scenario", required, facts):
         rows = []
         for i, ind in enumerate(entry["indicators"], start=1):
             if not isinstance(ind, dict) or not ind.get("watch") or not ind.get("threshold"):
@@ -293,8 +298,7 @@ def scenarios(name: str, facts: dict, cite) -> str:
                         f"<td>{_inline(str(ind['threshold']), facts, cite, where)}</td></tr>")
         blocks.append(
             f'<section class="scenario"><h3>{esc(entry["name"])}</h3>'
-            f'<p class="estimate"><span class="likelihood">{esc(likelihood.capitalize())} '
-            f'({LIKELIHOOD[likelihood]})</span></p>'
+            f'<p class="estimate">{_estimate(likelihood)}</p>'
             f'<p>{_inline(str(entry["summary"]), facts, cite, where)}</p>'
             f'<p><em>Drivers.</em> {_inline(str(entry["drivers"]), facts, cite, where)}</p>'
             f'<table class="brief-table indicators"><thead><tr><th>Indicator to watch</th>'
