@@ -21,6 +21,7 @@ from russia_korea_briefs import cli, paths
 from russia_korea_briefs.build import build, read_published
 from russia_korea_briefs.errors import BuildBusyError, ConfigError
 from russia_korea_briefs.manifest import Brief, NotebookSpec, find_briefs
+from russia_korea_briefs.pdf import data_attachments
 
 pytestmark = pytest.mark.slow
 PHASE = "phase-alliance-era"  # the shortest phase: the quickest real brief
@@ -75,6 +76,21 @@ def test_pdf_is_a4_paginated_with_text(built):
         for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
             fonts.add(str(font.get_object().get("/BaseFont")))
     assert any("Noto" in f for f in fonts), fonts
+
+
+def test_pdf_carries_each_charts_data_as_an_attachment(built):
+    reports, _ = built
+    html = (reports / f"{PHASE}.html").read_text(encoding="utf-8")
+    expected = data_attachments(html)
+    assert len(expected) == html.count('<figure class="chart') >= 3
+    assert [name for name, _, _ in expected][:2] == ["figure-1-timeline.csv", "figure-2-trade.csv"]
+    attached = PdfReader(reports / f"{PHASE}.pdf").attachments
+    assert sorted(attached) == sorted(name for name, _, _ in expected)
+    for name, _, csv in expected:
+        assert attached[name] == [csv.encode("utf-8")], name
+        assert "# Licence: CC BY 4.0" in csv and "# Source: " in csv
+    text = "\n".join(page.extract_text() for page in PdfReader(reports / f"{PHASE}.pdf").pages)
+    assert "attached to this PDF as figure-2-trade.csv" in text.replace("\n", " ")
 
 
 def test_rebuild_is_a_noop_and_force_is_byte_identical(built, tmp_path):

@@ -8,6 +8,7 @@ Jupyter kernel; in every other test ``build.execute`` refuses to run.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import html
@@ -381,7 +382,18 @@ def test_hostile_event_is_escaped_in_a_real_phase_brief(monkeypatch, capsys, san
     assert "&lt;svg onload=alert(1)&gt;" in page
     hrefs = [v for t, k, v in found.attrs if t == "a" and k == "href"]
     assert 'https://example.org/?q="><script>alert(1)</script>' in hrefs, "the quoted URL stays inside its attribute"
-    assert all(h.startswith(("#", "http://", "https://")) for h in hrefs), hrefs
+    # the only other links: each chart's "Data (CSV)", a base64 text/csv data URI that decodes to CSV
+    data_links = [h for h in hrefs if h.startswith("data:")]
+    assert len(data_links) == page.count('class="data-link"') >= 3
+    for href in data_links:
+        assert href.startswith(text.CSV_URI_PREFIX), href[:60]
+        csv = base64.b64decode(href[len(text.CSV_URI_PREFIX):], validate=True).decode("utf-8")
+        assert csv.startswith("# ") and "# Licence: CC BY 4.0" in csv
+    assert all(h.startswith(("#", "http://", "https://")) for h in hrefs if not h.startswith("data:")), hrefs
+    # a data string never becomes an attribute name, an element or a handler in the hover values
+    for _tag, name, value in found.attrs:
+        if name == "data-points":  # JSON: numbers and plain text (the script shows it with textContent)
+            assert all(isinstance(p[2], str) for p in json.loads(value))
     assert temp_files(sandbox) == []
     assert json.loads((sandbox / "manifest.json").read_text(encoding="utf-8"))["briefs"][PHASE]["html_bytes"] == len(
         page.encode("utf-8")

@@ -71,8 +71,23 @@ def postprocess(html: str) -> str:
             link["href"] = "#" + renamed[href[1:]]
     _number(soup, "figure.chart", "Figure")
     _number(soup, "figure.table", "Table")
+    _name_data(soup)
     _insert_toc(soup)
     return str(soup)
+
+
+def _name_data(soup: BeautifulSoup) -> None:
+    """Each chart's CSV is named after its figure number: ``figure-3-trade.csv`` (link, PDF attachment)."""
+    for n, figure in enumerate(soup.select("figure.chart"), start=1):
+        link = figure.select_one("a.data-link")
+        if link is None:
+            continue
+        name = f"figure-{n}-{link.get('download', 'data.csv')}"
+        link["download"] = name
+        link["title"] = f"Data behind Figure {n}: the table drawn in the chart, with its source and licence (CSV)"
+        shown = figure.select_one(".data-file")
+        if shown is not None:
+            shown.string = name
 
 
 def _number(soup: BeautifulSoup, selector: str, word: str) -> None:
