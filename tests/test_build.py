@@ -17,7 +17,7 @@ from filelock import FileLock
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from pypdf import PdfReader
 
-from russia_korea_briefs import cli, paths
+from russia_korea_briefs import cli, paths, render
 from russia_korea_briefs.build import build, read_published
 from russia_korea_briefs.errors import BuildBusyError, ConfigError
 from russia_korea_briefs.manifest import Brief, NotebookSpec, find_briefs
@@ -44,7 +44,10 @@ def built(tmp_path_factory):
 def test_html_is_a_brief_not_a_notebook_dump(built):
     reports, _ = built
     html = (reports / f"{PHASE}.html").read_text(encoding="utf-8")
-    assert "<script" not in html, "the brief must run no script"
+    style, script = render.interactive_blocks()
+    assert html.count("<script") == 1 and html.count(script) == 1, "the brief's only script is its own, inlined"
+    assert html.count(style) == 1 and html.count("data-brief-style") == 1
+    assert len(script.encode()) + len(style.encode()) <= 10_000, "the interactive script and its CSS: 10 KB at most"
     assert not re.search(r'(src|href)="(https?:)?//[^"]*\.(js|css)', html), "no external script or stylesheet"
     assert "<link" not in html
     assert "jp-CodeMirrorEditor" not in html and 'class="highlight' not in html, "code leaked into the brief"

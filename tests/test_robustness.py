@@ -228,6 +228,21 @@ def test_event_list_escapes_hostile_text(url):
     assert hrefs == (["https://example.org/page"] if url.startswith("https://") else [])
 
 
+@pytest.mark.parametrize("url", ["https://example.org/page", *BAD_URLS])
+def test_chronology_table_escapes_hostile_text_and_attributes(url):
+    events = hostile_events(url).assign(dyad="RUS-ROK", category="summit", start=pd.Timestamp("2024-06-20"))
+    found = assert_inert(str(sections.chronology(events, data.load_periodization())), shown=(SCRIPT, SVG))
+    hrefs = [v for _, k, v in found.attrs if k == "href"]
+    assert hrefs == (["https://example.org/page"] if url.startswith("https://") else [])
+    # values that become attributes (data-dyad, data-category, options) stay inside their quotes
+    odd = pd.concat([events.assign(category=f"summit{SVG}"), events.assign(id="b", dyad=f"MULTI{IMG}")],
+                    ignore_index=True)
+    found = scan(str(sections.chronology(odd, data.load_periodization())))
+    assert not {"script", "img", "svg"} & set(found.tags) and not [k for _, k, _ in found.attrs if k.startswith("on")]
+    assert f"summit{SVG}" in [v for _, k, v in found.attrs if k == "data-category"]
+    assert f"MULTI{IMG}" in [v for _, k, v in found.attrs if k == "data-dyad"]
+
+
 def test_table_escapes_cells_headers_caption_source_and_bad_links():
     frame = pd.DataFrame(
         {SCRIPT: [IMG, SVG], "Source": [SVG, IMG], "url": ["javascript:alert(1)", "https://example.org/a\"b"]}
@@ -366,8 +381,15 @@ def test_hostile_event_is_escaped_in_a_real_phase_brief(monkeypatch, capsys, san
     code, out, err = run_cli(capsys, "build", PHASE, "--force", "--no-progress")
     assert code == 0, err
     assert f"built   {PHASE}" in out and "1 built, 0 up to date, 0 failed" in out
-    page = (sandbox / f"{PHASE}.html").read_text(encoding="utf-8")
-    assert "Putin warns" in page, "the kernel did not read the hostile events file"
+    published = (sandbox / f"{PHASE}.html").read_text(encoding="utf-8")
+    assert "Putin warns" in published, "the kernel did not read the hostile events file"
+    # The brief carries exactly one script and one extra style block, the package's own (identified
+    # by their attribute and equal, byte for byte, to the files in templates/brief/static): take
+    # them out, and nothing script-like may remain.
+    own_style, own_script = render.interactive_blocks()
+    assert published.count(own_script) == 1 and published.count(own_style) == 1
+    page = published.replace(own_script, "").replace(own_style, "")
+    assert "data-brief-script" not in page and "data-brief-style" not in page
     # the title and the source title are shown (the chronology may leave the description out)
     assert "<script" not in page.lower()
     assert "<img src=x" not in page.lower() and "<svg onload" not in page.lower()
@@ -396,7 +418,7 @@ def test_hostile_event_is_escaped_in_a_real_phase_brief(monkeypatch, capsys, san
             assert all(isinstance(p[2], str) for p in json.loads(value))
     assert temp_files(sandbox) == []
     assert json.loads((sandbox / "manifest.json").read_text(encoding="utf-8"))["briefs"][PHASE]["html_bytes"] == len(
-        page.encode("utf-8")
+        published.encode("utf-8")
     )
 
 

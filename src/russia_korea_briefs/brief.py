@@ -436,4 +436,7 @@ class PhaseView:
                                        f"Whole period 1988–{last_full_year()}")
 
     def chronology(self) -> text.Html:
-        return text.event_list(self.events, describe=False)
+        """Every event of the phase, as a table the HTML brief can filter (track, category, phase, words)."""
+        from russia_korea_briefs import sections
+
+        return sections.chronology(self.events, self.ctx.periodization)
