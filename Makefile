@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast data validate list lab system-deps bench lint clean
+.PHONY: help report test test-fast data validate list lab system-deps test-deps bench lint clean
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,10 +30,13 @@ venv-locked:
 system-deps: ## install the Debian packages (fonts, pango) when run as root
 	@tools/install-system-deps.sh
 
+test-deps: ## the same, plus what only the tests need (chromium for the browser test)
+	@tools/install-system-deps.sh --test
+
 report: system-deps $(STAMP) ## build every brief into reports/ (only what changed; ARGS="--force" to rebuild all)
 	$(BIN)/python -m russia_korea_briefs build $(ARGS)
 
-test: system-deps $(STAMP) ## run all the tests (executes and renders real briefs)
+test: test-deps $(STAMP) ## run all the tests (executes and renders real briefs, opens them in Chromium)
 	$(BIN)/python -m pytest $(ARGS)
 
 test-fast: $(STAMP) ## the tests that start no kernel

@@ -46,6 +46,7 @@ GOAL_RATIO = 0.30
 GOAL_NOOP_S = 1.0
 GOAL_MEMORY = 1024**3  # 1 GiB
 GOAL_SIZE = 1_500_000  # 1.5 MB (decimal megabytes)
+GOAL_INTERACTIVE = 10_000  # the HTML brief's own script and its CSS, bytes per brief
 SAMPLE_EVERY = 0.2  # seconds between memory samples
 
 
@@ -468,6 +469,7 @@ def one_run(bench: Bench, r: int, args, briefs_all: list[dict]) -> dict:
         "html": _size(reports / f"{b['id']}.html"), "pdf": _size(reports / f"{b['id']}.pdf"),
         "plain_html": _size(plain_dir / f"{b['id']}.html"),
         "plain_pdf": _size(plain_dir / f"{b['id']}.pdf"),
+        **_html_parts(reports / f"{b['id']}.html"),
     } for b in briefs}
 
     # 2. no-op rebuild (×3) and a rebuild after one event's description changed
@@ -541,6 +543,20 @@ def _size(path: Path) -> int | None:
     return path.stat().st_size if path.is_file() else None
 
 
+INTERACTIVE_RE = re.compile(r'<script data-brief-script="interactive">.*?</script>|'
+                            r'<style data-brief-style="interactive">.*?</style>', re.DOTALL)
+DATA_URI_RE = re.compile(r'href="data:text/csv;[^"]*"')
+
+
+def _html_parts(path: Path) -> dict:
+    """Bytes of the brief's own script + its CSS, and of the charts' CSV data links, in an HTML brief."""
+    if not path.is_file():
+        return {}
+    html = path.read_text(encoding="utf-8")
+    return {"interactive": sum(len(m.encode()) for m in INTERACTIVE_RE.findall(html)),
+            "data_links": sum(len(m) for m in DATA_URI_RE.findall(html))}
+
+
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
@@ -583,8 +599,8 @@ def report(runs: list[dict], args, briefs_all: list[dict], started: datetime) ->
     child = max(r["cold"]["child_peak"] for r in runs)
     rusage = max(r["cold"]["ru_maxrss_children"] for r in runs)
     sizes = runs[-1]["sizes"]
-    big = max((v for s in sizes.values() for k, v in s.items() if not k.startswith("plain") and v),
-              default=None)
+    big = max((v for s in sizes.values() for k, v in s.items() if k in ("html", "pdf") and v), default=None)
+    script = max((s.get("interactive") or 0 for s in sizes.values()), default=0)
     all_ok = all(r["cold"]["ok"] and r["plain"]["ok"] for r in runs)
     e = runs[-1]["edit"]
     L = []
@@ -611,16 +627,19 @@ def report(runs: list[dict], args, briefs_all: list[dict], started: datetime) ->
              f"{mib(parent)} / {mib(child)} / {mib(rusage)} | |")
     L.append(f"| **Largest HTML or PDF** | < 1.5 MB each | {big / 1e6:.2f} MB | "
              f"{verdict(big < GOAL_SIZE if big else None)} |" if big else "| Largest HTML or PDF | | n/a | |")
+    L.append(f"| **Interactive script + its CSS** (inline, per HTML brief, largest) | ≤ 10 KB | {script:,} bytes | "
+             f"{verdict(script <= GOAL_INTERACTIVE if script else None)} |")
     L.append("")
 
     # sizes
     L.append("## Sizes (bytes; MB = 10^6 bytes)\n")
-    L.append("| Brief | HTML | PDF | plain-chain HTML | plain-chain PDF |")
-    L.append("|---|---:|---:|---:|---:|")
+    L.append("| Brief | HTML | of which script + CSS | of which CSV data links | PDF | plain-chain HTML | plain-chain PDF |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|")
     for i in ids:
         s = sizes.get(i, {})
         L.append(f"| {i} | " + " | ".join(f"{s.get(k):,}" if s.get(k) else "n/a"
-                                           for k in ("html", "pdf", "plain_html", "plain_pdf")) + " |")
+                                           for k in ("html", "interactive", "data_links", "pdf", "plain_html",
+                                                     "plain_pdf")) + " |")
     L.append("")
 
     # cold build detail

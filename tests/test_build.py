@@ -17,10 +17,11 @@ from filelock import FileLock
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from pypdf import PdfReader
 
-from russia_korea_briefs import cli, paths
+from russia_korea_briefs import cli, paths, render
 from russia_korea_briefs.build import build, read_published
 from russia_korea_briefs.errors import BuildBusyError, ConfigError
 from russia_korea_briefs.manifest import Brief, NotebookSpec, find_briefs
+from russia_korea_briefs.pdf import data_attachments
 
 pytestmark = pytest.mark.slow
 PHASE = "phase-alliance-era"  # the shortest phase: the quickest real brief
@@ -43,7 +44,10 @@ def built(tmp_path_factory):
 def test_html_is_a_brief_not_a_notebook_dump(built):
     reports, _ = built
     html = (reports / f"{PHASE}.html").read_text(encoding="utf-8")
-    assert "<script" not in html, "the brief must run no script"
+    style, script = render.interactive_blocks()
+    assert html.count("<script") == 1 and html.count(script) == 1, "the brief's only script is its own, inlined"
+    assert html.count(style) == 1 and html.count("data-brief-style") == 1
+    assert len(script.encode()) + len(style.encode()) <= 10_000, "the interactive script and its CSS: 10 KB at most"
     assert not re.search(r'(src|href)="(https?:)?//[^"]*\.(js|css)', html), "no external script or stylesheet"
     assert "<link" not in html
     assert "jp-CodeMirrorEditor" not in html and 'class="highlight' not in html, "code leaked into the brief"
@@ -77,6 +81,21 @@ def test_pdf_is_a4_paginated_with_text(built):
         for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
             fonts.add(str(font.get_object().get("/BaseFont")))
     assert any("Noto" in f for f in fonts), fonts
+
+
+def test_pdf_carries_each_charts_data_as_an_attachment(built):
+    reports, _ = built
+    html = (reports / f"{PHASE}.html").read_text(encoding="utf-8")
+    expected = data_attachments(html)
+    assert len(expected) == html.count('<figure class="chart') >= 3
+    assert [name for name, _, _ in expected][:2] == ["figure-1-timeline.csv", "figure-2-trade.csv"]
+    attached = PdfReader(reports / f"{PHASE}.pdf").attachments
+    assert sorted(attached) == sorted(name for name, _, _ in expected)
+    for name, _, csv in expected:
+        assert attached[name] == [csv.encode("utf-8")], name
+        assert "# Licence: CC BY 4.0" in csv and "# Source: " in csv
+    text = "\n".join(page.extract_text() for page in PdfReader(reports / f"{PHASE}.pdf").pages)
+    assert "attached to this PDF as figure-2-trade.csv" in text.replace("\n", " ")
 
 
 def test_rebuild_is_a_noop_and_force_is_byte_identical(built, tmp_path):

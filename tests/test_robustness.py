@@ -8,6 +8,7 @@ Jupyter kernel; in every other test ``build.execute`` refuses to run.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import html
@@ -208,6 +209,21 @@ def test_event_list_escapes_hostile_text(url):
     assert hrefs == (["https://example.org/page"] if url.startswith("https://") else [])
 
 
+@pytest.mark.parametrize("url", ["https://example.org/page", *BAD_URLS])
+def test_chronology_table_escapes_hostile_text_and_attributes(url):
+    events = hostile_events(url).assign(dyad="RUS-ROK", category="summit", start=pd.Timestamp("2024-06-20"))
+    found = assert_inert(str(sections.chronology(events, data.load_periodization())), shown=(SCRIPT, SVG))
+    hrefs = [v for _, k, v in found.attrs if k == "href"]
+    assert hrefs == (["https://example.org/page"] if url.startswith("https://") else [])
+    # values that become attributes (data-dyad, data-category, options) stay inside their quotes
+    odd = pd.concat([events.assign(category=f"summit{SVG}"), events.assign(id="b", dyad=f"MULTI{IMG}")],
+                    ignore_index=True)
+    found = scan(str(sections.chronology(odd, data.load_periodization())))
+    assert not {"script", "img", "svg"} & set(found.tags) and not [k for _, k, _ in found.attrs if k.startswith("on")]
+    assert f"summit{SVG}" in [v for _, k, v in found.attrs if k == "data-category"]
+    assert f"MULTI{IMG}" in [v for _, k, v in found.attrs if k == "data-dyad"]
+
+
 def test_table_escapes_cells_headers_caption_source_and_bad_links():
     frame = pd.DataFrame(
         {SCRIPT: [IMG, SVG], "Source": [SVG, IMG], "url": ["javascript:alert(1)", "https://example.org/a\"b"]}
@@ -346,8 +362,15 @@ def test_hostile_event_is_escaped_in_a_real_phase_brief(monkeypatch, capsys, san
     code, out, err = run_cli(capsys, "build", PHASE, "--force", "--no-progress")
     assert code == 0, err
     assert f"built   {PHASE}" in out and "1 built, 0 up to date, 0 failed" in out
-    page = (sandbox / f"{PHASE}.html").read_text(encoding="utf-8")
-    assert "Putin warns" in page, "the kernel did not read the hostile events file"
+    published = (sandbox / f"{PHASE}.html").read_text(encoding="utf-8")
+    assert "Putin warns" in published, "the kernel did not read the hostile events file"
+    # The brief carries exactly one script and one extra style block, the package's own (identified
+    # by their attribute and equal, byte for byte, to the files in templates/brief/static): take
+    # them out, and nothing script-like may remain.
+    own_style, own_script = render.interactive_blocks()
+    assert published.count(own_script) == 1 and published.count(own_style) == 1
+    page = published.replace(own_script, "").replace(own_style, "")
+    assert "data-brief-script" not in page and "data-brief-style" not in page
     # the title and the source title are shown (the chronology may leave the description out)
     assert "<script" not in page.lower()
     assert "<img src=x" not in page.lower() and "<svg onload" not in page.lower()
@@ -362,10 +385,21 @@ def test_hostile_event_is_escaped_in_a_real_phase_brief(monkeypatch, capsys, san
     assert "&lt;svg onload=alert(1)&gt;" in page
     hrefs = [v for t, k, v in found.attrs if t == "a" and k == "href"]
     assert 'https://example.org/?q="><script>alert(1)</script>' in hrefs, "the quoted URL stays inside its attribute"
-    assert all(h.startswith(("#", "http://", "https://")) for h in hrefs), hrefs
+    # the only other links: each chart's "Data (CSV)", a base64 text/csv data URI that decodes to CSV
+    data_links = [h for h in hrefs if h.startswith("data:")]
+    assert len(data_links) == page.count('class="data-link"') >= 3
+    for href in data_links:
+        assert href.startswith(text.CSV_URI_PREFIX), href[:60]
+        csv = base64.b64decode(href[len(text.CSV_URI_PREFIX):], validate=True).decode("utf-8")
+        assert csv.startswith("# ") and "# Licence: CC BY 4.0" in csv
+    assert all(h.startswith(("#", "http://", "https://")) for h in hrefs if not h.startswith("data:")), hrefs
+    # a data string never becomes an attribute name, an element or a handler in the hover values
+    for _tag, name, value in found.attrs:
+        if name == "data-points":  # JSON: numbers and plain text (the script shows it with textContent)
+            assert all(isinstance(p[2], str) for p in json.loads(value))
     assert temp_files(sandbox) == []
     assert json.loads((sandbox / "manifest.json").read_text(encoding="utf-8"))["briefs"][PHASE]["html_bytes"] == len(
-        page.encode("utf-8")
+        published.encode("utf-8")
     )
 
 

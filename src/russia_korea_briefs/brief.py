@@ -170,85 +170,103 @@ EVENTS_SOURCE = "project chronology (data/reference/events.csv): each event's ow
 
 
 class Figures:
-    """The standard figures of the briefs, each with its caption and source line."""
+    """The standard figures of the briefs, each with its caption and source line.
+
+    Every method returns a :class:`text.FigureHtml`: the figure's HTML (what the notebook shows)
+    together with the table drawn in it (``.data``, also its CSV download and PDF attachment).
+    Yearly charts end with the last full year before the information cut-off.
+    """
 
     def __init__(self, ctx: BriefContext, start: str, end: str, highlight: str | None = None, compact: bool = False):
         self.ctx, self.start, self.end, self.highlight = ctx, start, end, highlight
         self.compact = compact  # shorter charts, for the few-page phase briefs
+
+    @property
+    def yearly_end(self) -> str:
+        """The last day a yearly chart shows: the brief's end, at most the last full year."""
+        return min(self.end, f"{last_full_year()}-12-31")
+
+    @property
+    def years(self) -> range:
+        return range(int(self.start[:4]), int(self.yearly_end[:4]) + 1)
 
     def _size(self):
         import matplotlib.pyplot as plt
 
         return plt.rc_context({"figure.figsize": (7.0, 2.4)} if self.compact else {})
 
-    def timeline(self) -> text.Html:
+    def _show(self, make, caption: str) -> text.FigureHtml:
+        """The one way a figure is made: draw it (house style, brief size), then render it with its data."""
         with self._size():
-            fig = charts.phase_timeline(self.ctx.all_events, self.ctx.periodization, self.start, self.end,
-                                        source=EVENTS_SOURCE, highlight=self.highlight,
-                                        height=2.3 if self.compact else 2.9)
-        return text.figure(fig, "Every event of the chronology on its track, with the phases")
+            chart = make()
+        return text.figure(chart, caption, credit=f"{self.ctx.series}, edition {self.ctx.edition}")
 
-    def trade(self) -> text.Html:
+    def timeline(self) -> text.FigureHtml:
+        return self._show(lambda: charts.phase_timeline(
+            self.ctx.all_events, self.ctx.periodization, self.start, self.end, source=EVENTS_SOURCE,
+            highlight=self.highlight, height=2.3 if self.compact else 2.9,
+        ), "Every event of the chronology on its track, with the phases")
+
+    def trade(self) -> text.FigureHtml:
         from russia_korea_briefs import provenance
 
         src = ("published Korean figures (KITA, KOTRA, finance ministry, embassy; one source per year in "
                "data/indicators/trade.csv) and " + provenance.source_line("rok_exports_kosis.csv"))
-        with self._size():
-            fig = charts.trade_chart(self.ctx.trade, self.ctx.periodization, self.start, self.end, source=src,
-                                     highlight=self.highlight,
-                                     note="gaps are years without a published full-year Korean figure; nothing is interpolated.")
-        return text.figure(fig, "South Korea's trade with the USSR/Russia, current US$ billion")
+        return self._show(lambda: charts.trade_chart(
+            self.ctx.trade, self.ctx.periodization, self.start, self.yearly_end, source=src, highlight=self.highlight,
+        ), "South Korea's trade with the USSR/Russia, current US$ billion")
 
-    def unga(self) -> text.Html:
+    def unga(self) -> text.FigureHtml:
         from russia_korea_briefs import provenance
 
-        with self._size():
-            fig = charts.unga_chart(
-                indicators.agreement_wide(self.ctx.agreement), self.ctx.periodization, self.start, self.end,
-                source=provenance.source_line("unga_agreement.csv"), highlight=self.highlight,
-                measure_label="half-credit for abstentions",
-                note="1 = always vote alike. The Koreas vote from 1991; Voeten's roll calls, without the emergency-session (ES-11) Ukraine votes (Annex C of the overview adds them); 2024 has only six roll calls.",
-            )
-        return text.figure(fig, "Voting agreement in the UN General Assembly")
+        agreement = indicators.agreement_with_votes(self.ctx.agreement, self.ctx.table("unga_es11_votes"))
+        return self._show(lambda: charts.unga_chart(
+            agreement, self.ctx.periodization, self.start, self.yearly_end,
+            source=provenance.source_line("unga_agreement.csv") + "; ES-11 votes: data/indicators/unga_es11_votes.csv "
+            "(hand-coded from published voting records)",
+            highlight=self.highlight, measure_label="half credit for abstentions",
+            note="1 = always vote alike. The Koreas vote from 1991.",
+        ), "Voting agreement in the UN General Assembly")
 
-    def distances(self) -> text.Html:
+    def distances(self) -> text.FigureHtml:
         from russia_korea_briefs import provenance
 
-        with self._size():
-            fig = charts.ideal_distance_chart(
-                indicators.ideal_point_distances(self.ctx.ideal_points), self.ctx.periodization, self.start, self.end,
-                source=provenance.source_line("unga_ideal_points.csv"), highlight=self.highlight,
-                note="distance between the states' ideal points estimated from final-passage votes (Bailey, Strezhnev and Voeten).",
-            )
-        return text.figure(fig, "How far apart states stand in the UN General Assembly (ideal-point distance)")
+        return self._show(lambda: charts.ideal_distance_chart(
+            indicators.ideal_point_distances(self.ctx.ideal_points), self.ctx.periodization, self.start,
+            self.yearly_end, source=provenance.source_line("unga_ideal_points.csv"), highlight=self.highlight,
+            note="distance between the states' ideal points estimated from final-passage votes (Bailey, Strezhnev and Voeten).",
+        ), "How far apart states stand in the UN General Assembly (ideal-point distance)")
 
-    def scores(self) -> text.Html:
-        x0, x1 = int(self.start[:4]), int(self.end[:4])
-        years = range(x0, x1 + 1)
-        frame = pd.DataFrame({d: indicators.net_score_by_year(self.ctx.all_events, d, years) for d in ("RUS-ROK", "RUS-DPRK")})
-        with self._size():
-            fig = charts.score_chart(frame, self.ctx.periodization, self.start, self.end, source=EVENTS_SOURCE,
-                                     highlight=self.highlight, note="the sum of the scores (−10 … +10) of a year's events; see the codebook.")
-        return text.figure(fig, "Net cooperation–conflict score by year: Moscow–Seoul and Moscow–Pyongyang")
+    def scores(self) -> text.FigureHtml:
+        frame = pd.DataFrame({d: indicators.net_score_by_year(self.ctx.all_events, d, self.years)
+                              for d in ("RUS-ROK", "RUS-DPRK")})
+        return self._show(lambda: charts.score_chart(
+            frame, self.ctx.periodization, self.start, self.yearly_end, source=EVENTS_SOURCE, highlight=self.highlight,
+            note="the sum of the scores (−10 … +10) of a year's events; see the codebook.",
+        ), "Net cooperation–conflict score by year: Moscow–Seoul and Moscow–Pyongyang")
 
-    def categories(self) -> text.Html:
+    def categories(self) -> text.FigureHtml:
         from russia_korea_briefs.schemas import CATEGORIES
 
         counts = indicators.category_counts_by_phase(self.ctx.all_events, self.ctx.periodization, CATEGORIES)
-        with self._size():
-            fig = charts.category_phase_chart(counts, source=EVENTS_SOURCE, note="all four tracks (Moscow–Seoul, Moscow–Pyongyang, inter-Korean, multilateral).")
-        return text.figure(fig, "Events by category in each phase")
+        return self._show(lambda: charts.category_phase_chart(
+            counts, source=EVENTS_SOURCE, note="all four tracks (Moscow–Seoul, Moscow–Pyongyang, inter-Korean, multilateral).",
+        ), "Events by category in each phase")
 
-    def seesaw(self) -> text.Html:
+    def seesaw(self) -> text.FigureHtml:
         from russia_korea_briefs import provenance
 
-        years = range(int(self.start[:4]), int(self.end[:4]) + 1)
-        frame = indicators.seesaw(self.ctx.agreement, self.ctx.all_events, years)
-        with self._size():
-            fig = charts.seesaw_chart(frame, self.ctx.periodization, self.start, self.end,
-                                      source=provenance.source_line("unga_agreement.csv") + "; " + EVENTS_SOURCE,
-                                      note="bottom panel: three-year centred mean of the yearly net event score.")
-        return text.figure(fig, "The North Korea seesaw: Moscow's ties with Seoul and with Pyongyang on the same axes")
+        frame = indicators.seesaw(self.ctx.agreement, self.ctx.all_events, self.years)
+        added = indicators.agreement_with_votes(self.ctx.agreement, self.ctx.table("unga_es11_votes"))
+        rk = added[added["pair"] == "RUS-KOR"].set_index("year")
+        with_votes = rk["agree_half_with_added"].where(rk["n_added"].gt(0) & rk["n_votes"].gt(0))
+        frame["unga_rus_kor_with_added"] = with_votes.reindex(frame.index)
+        provisional = added[added["pair"].isin(["RUS-KOR", "RUS-PRK"]) & added["agree_half"].notna()]
+        frame["unga_provisional"] = provisional.groupby("year")["provisional"].any().reindex(frame.index, fill_value=False)
+        return self._show(lambda: charts.seesaw_chart(
+            frame, self.ctx.periodization, self.start, self.yearly_end,
+            source=provenance.source_line("unga_agreement.csv") + "; " + EVENTS_SOURCE,
+        ), "The North Korea seesaw: Moscow's ties with Seoul and with Pyongyang on the same axes")
 
 
 def changepoint_series(ctx: BriefContext, first: int = 1988, last: int | None = None) -> dict[str, pd.Series]:
@@ -266,18 +284,40 @@ def changepoint_series(ctx: BriefContext, first: int = 1988, last: int | None = 
     }
 
 
-def changepoint_analysis(ctx: BriefContext) -> tuple[text.Html, text.Html, list]:
+#: how the change-point chart shows each series: panel title with its unit, and a factor
+CHANGEPOINT_DISPLAY = {
+    "Total trade (US$)": ("Total trade, US$ billion", 1e-9),
+    "South Korean exports to Russia (KOSIS)": ("South Korean exports to Russia (KOSIS), US$ billion", 1e-9),
+    "UNGA agreement Russia–South Korea": ("UNGA agreement Russia–South Korea, 0–1 (half credit for abstentions)", 1.0),
+    "Ideal-point distance Russia–South Korea": ("Ideal-point distance Russia–South Korea, scale units", 1.0),
+    "Net event score Moscow–Seoul": ("Net event score Moscow–Seoul, sum of the year's event scores", 1.0),
+}
+
+
+def changepoint_analysis(ctx: BriefContext) -> tuple[text.FigureHtml, text.Html, list]:
     """(figure, table, results) of the change-point comparison with the periodization."""
     from russia_korea_briefs import changepoints, sections
 
     series, results = ctx.changepoints
-    fig = charts.changepoint_chart(
+    trade = ctx.trade.set_index("year")
+    rus_kor = ctx.agreement[ctx.agreement["pair"] == "RUS-KOR"].set_index("year")
+    flags = {
+        "Total trade (US$)": trade["imports_basis"].eq("cow") & trade["total_basis"].eq("exports-plus-imports"),
+        "UNGA agreement Russia–South Korea": rus_kor["n_votes"] < indicators.PROVISIONAL_VOTES,
+    }
+    chart = charts.changepoint_chart(
         series, {r.series: r.years for r in results}, ctx.periodization, "1988-01-01", f"{last_full_year()}-12-31",
         source="project tables (trade.csv, unga_agreement.csv, unga_ideal_points.csv, events.csv); breaks by PELT (ruptures)",
-        note=f"red lines: first year of a new segment. {changepoints.METHOD}; penalty {changepoints.PENALTY_FACTOR:g} × ln(n).",
+        note=f"vermillion lines: first year of a new segment. {changepoints.METHOD}; penalty "
+             f"{changepoints.PENALTY_FACTOR:g} × ln(n). Hollow markers: totals built from Correlates of War imports "
+             f"(no Korean figure) and UN years with fewer than {indicators.PROVISIONAL_VOTES} roll calls. "
+             "Gaps are years without a figure.",
+        display=CHANGEPOINT_DISPLAY, flags=flags,
     )
     table = sections.changepoint_table(changepoints.compare(results, ctx.periodization), ctx.periodization)
-    return text.figure(fig, "Breaks detected in five yearly series, against the phases"), table, results
+    figure = text.figure(chart, "Breaks detected in five yearly series, against the phases",
+                         credit=f"{ctx.series}, edition {ctx.edition}")
+    return figure, table, results
 
 
 def _figure(ctx: BriefContext, indicator: str, year: int, pick: str = "first") -> float:
@@ -558,7 +598,10 @@ class PhaseView:
                                        f"Whole period 1988–{last_full_year()}")
 
     def chronology(self) -> text.Html:
-        return text.event_list(self.events, describe=False)
+        """Every event of the phase, as a table the HTML brief can filter (track, category, phase, words)."""
+        from russia_korea_briefs import sections
+
+        return sections.chronology(self.events, self.ctx.periodization)
 
 
 def phase_facts(ctx: BriefContext, phase_id: str) -> dict:

@@ -39,7 +39,7 @@ Log = Callable[[str], None]
 
 
 def _package_files() -> list[Path]:
-    keep = {".py", ".j2", ".css", ".json", ".mplstyle", ".yaml"}
+    keep = {".py", ".j2", ".css", ".js", ".json", ".mplstyle", ".yaml"}
     return sorted(
         p for p in paths.PACKAGE_DIR.rglob("*") if p.is_file() and p.suffix in keep and "__pycache__" not in p.parts
     )

@@ -8,6 +8,7 @@ the table of contents and numbers figures and tables.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import nbformat
@@ -71,8 +72,56 @@ def postprocess(html: str) -> str:
             link["href"] = "#" + renamed[href[1:]]
     _number(soup, "figure.chart", "Figure")
     _number(soup, "figure.table", "Table")
+    _name_data(soup)
     _insert_toc(soup)
-    return str(soup)
+    return add_interactive(str(soup))
+
+
+#: the HTML brief's own script and its CSS (``templates/brief/static``), inlined when a page has a
+#: chart with values or a chronology: nothing from a CDN, nothing that runs in the PDF
+INTERACTIVE_JS = paths.TEMPLATES_DIR / "brief" / "static" / "interactive.js"
+INTERACTIVE_CSS = paths.TEMPLATES_DIR / "brief" / "static" / "interactive.css"
+SCRIPT_TAG = '<script data-brief-script="interactive">'
+STYLE_TAG = '<style data-brief-style="interactive">'
+
+
+def interactive_blocks() -> tuple[str, str]:
+    """The exact ``<style>`` and ``<script>`` blocks the brief adds (the only script it ever carries)."""
+    css, js = (_compact(f.read_text(encoding="utf-8")) for f in (INTERACTIVE_CSS, INTERACTIVE_JS))
+    if "</script" in js.lower() or "</style" in css.lower():
+        raise ValueError("the interactive script or style would end its own block")
+    return f"{STYLE_TAG}\n{css}</style>", f"{SCRIPT_TAG}\n{js}</script>"
+
+
+def _compact(source: str) -> str:
+    """The file as inlined: without its leading comment block and indentation (line breaks kept)."""
+    source = re.sub(r"\A\s*/\*.*?\*/\s*", "", source, count=1, flags=re.DOTALL)
+    return "".join(line.strip() + "\n" for line in source.splitlines() if line.strip())
+
+
+def add_interactive(html: str) -> str:
+    """Inline the brief's script and CSS before ``</head>`` and ``</body>`` (pages with charts or a chronology)."""
+    if "data-points=" not in html and "data-chronology" not in html:
+        return html
+    style, script = interactive_blocks()
+    head, body = html.rfind("</head>"), html.rfind("</body>")
+    if head < 0 or body < 0:
+        return html
+    return html[:head] + style + "\n" + html[head:body] + script + "\n" + html[body:]
+
+
+def _name_data(soup: BeautifulSoup) -> None:
+    """Each chart's CSV is named after its figure number: ``figure-3-trade.csv`` (link, PDF attachment)."""
+    for n, figure in enumerate(soup.select("figure.chart"), start=1):
+        link = figure.select_one("a.data-link")
+        if link is None:
+            continue
+        name = f"figure-{n}-{link.get('download', 'data.csv')}"
+        link["download"] = name
+        link["title"] = f"Data behind Figure {n}: the table drawn in the chart, with its source and licence (CSV)"
+        shown = figure.select_one(".data-file")
+        if shown is not None:
+            shown.string = name
 
 
 def _number(soup: BeautifulSoup, selector: str, word: str) -> None:

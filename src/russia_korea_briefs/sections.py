@@ -225,3 +225,54 @@ def quarter_table(events: pd.DataFrame, first, last, caption: str) -> Html:
     frame = pd.DataFrame(rows)
     return text.table(frame, caption, source="project chronology (events.csv); a partial date counts from its first day",
                       numeric=tuple(c for c in frame.columns if c != "Quarter"))
+
+
+def chronology(events: pd.DataFrame, periodization, *, show_phase: bool | None = None) -> Html:
+    """The chronology as a table that the HTML brief's script filters and searches.
+
+    Each row carries ``data-dyad``, ``data-category`` and ``data-phase``; the controls (track,
+    category, phase when there are several, words) come with the table but stay ``hidden`` until
+    the script shows them, so that without scripts (and in the PDF) every event is simply listed.
+    Every data string is escaped.
+    """
+    from russia_korea_briefs.charts import DYAD_LABELS, DYAD_ORDER
+    from russia_korea_briefs.schemas import CATEGORIES
+
+    events = events.sort_values(["start", "id"]) if "start" in events else events
+    phase_ids = indicators.assign_phases(events, periodization) if len(events) else pd.Series(dtype=object)
+    names = {p.id: p.short for p in periodization.phases}
+    present = [p for p in periodization.ids if p in set(phase_ids)]
+    show_phase = len(present) > 1 if show_phase is None else show_phase
+
+    def options(key: str, label: str, values, labels) -> str:
+        counts = {"dyad": events["dyad"], "category": events["category"], "phase": phase_ids}[key].value_counts()
+        opts = "".join(f'<option value="{esc(v)}">{esc(labels.get(v, v))} ({int(counts.get(v, 0))})</option>'
+                       for v in values if counts.get(v, 0))
+        return (f'<label>{label} <select data-key="{key}"><option value="">All</option>{opts}</select></label>')
+
+    controls = (
+        '<div class="chrono-controls" role="search" aria-label="Filter the chronology" hidden>'
+        + options("dyad", "Track", DYAD_ORDER, DYAD_LABELS)
+        + options("category", "Category", CATEGORIES, {})
+        + (options("phase", "Phase", present, names) if show_phase else "")
+        + '<label>Words <input type="search" data-key="q" placeholder="title, source…"></label>'
+        '<button type="button" data-reset>Show all</button>'
+        '<output class="chrono-count" aria-live="polite"></output></div>'
+    )
+    head = "<th>Date</th><th>Track</th><th>Category</th>" + ("<th>Phase</th>" if show_phase else "") + "<th>Event</th>"
+    rows = []
+    for (_, ev), phase in zip(events.iterrows(), phase_ids, strict=True):
+        phase_cell = f'<td class="phase">{esc(names.get(phase, ""))}</td>' if show_phase else ""
+        rows.append(
+            f'<tr data-id="{esc(ev["id"])}" data-dyad="{esc(ev["dyad"])}" data-category="{esc(ev["category"])}" '
+            f'data-phase="{esc(phase or "")}">'
+            f'<td class="date">{esc(ev["date"])}</td><td class="track">{esc(DYAD_LABELS.get(ev["dyad"], ev["dyad"]))}</td>'
+            f'<td class="category">{esc(ev["category"])}</td>{phase_cell}'
+            f'<td class="event">{esc(ev["title"])} <span class="note">[{link(ev["source_title"], ev["source_url"])}; '
+            f'{esc(ev["confidence"])} confidence]</span></td></tr>'
+        )
+    return Html(
+        f'<div class="chronology" data-chronology>{controls}'
+        f'<table class="brief-table chronology-table"><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>'
+    )

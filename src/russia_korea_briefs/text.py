@@ -6,9 +6,11 @@ be http(s), so a title such as ``<script>…`` shows as text and cannot run in a
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import io
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -77,13 +79,27 @@ def title_block(series: str, title: str, subtitle: str, meta: Sequence[str]) -> 
 
 _SVG_HEAD = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
+#: the licence of every derived table and brief (README, "Sources and licences")
+LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
+CSV_URI_PREFIX = "data:text/csv;charset=utf-8;base64,"
 
-def svg_markup(fig) -> str:
-    """Inline SVG of a figure (text kept as text; no date, fixed ids via the house style)."""
+
+def _render_svg(fig, points=()) -> tuple[str, str, list, float]:
+    """(inline SVG, its id prefix, hover points in SVG user units, height / width) of a figure.
+
+    The figure is cropped to its tight bounding box computed here (not by ``savefig``), so the
+    position of every point in the SVG is known: ``(x_inches - x0) · 72, (y1 - y_inches) · 72``.
+    """
     import matplotlib.pyplot as plt
 
+    renderer = fig.canvas.get_renderer()
+    bbox = fig.get_tightbbox(renderer).padded(plt.rcParams["savefig.pad_inches"])
+    coords = []
+    for ax, x, y, label, series in points:
+        px, py = ax.transData.transform((x, y))
+        coords.append([round((px / fig.dpi - bbox.x0) * 72, 1), round((bbox.y1 - py / fig.dpi) * 72, 1), label, series])
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    fig.savefig(buf, format="svg", bbox_inches=bbox, metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = _SVG_HEAD.sub("", buf.getvalue(), count=1)
     # Several figures share one page: give this figure's ids a prefix of its own (derived from its
@@ -91,14 +107,80 @@ def svg_markup(fig) -> str:
     prefix = "f" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8] + "-"
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
-    return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
+    return svg, prefix, coords, bbox.height / bbox.width
 
 
-def figure(fig, caption: str) -> Html:
-    """A numbered figure (the number is added when the brief is rendered) with its caption."""
-    width, height = fig.get_size_inches()
-    kind = "chart tall" if height > width * 0.75 else "chart"
-    return Html(f'<figure class="{kind}">{svg_markup(fig)}<figcaption>{esc(caption)}</figcaption></figure>')
+def svg_markup(fig) -> str:
+    """Inline SVG of a figure or a :class:`charts.Chart` (text kept as text; no date, fixed ids)."""
+    return _render_svg(getattr(fig, "fig", fig))[0]
+
+
+@dataclass(frozen=True, eq=False)
+class FigureHtml(Html):
+    """A figure's HTML together with the table drawn in it (``data``) and that table as CSV."""
+
+    data: pd.DataFrame | None = None
+    name: str = ""
+    csv: str = ""
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def chart_csv(chart, caption: str, credit: str | None = None) -> str:
+    """The table behind a chart as CSV, after comment lines (``# ``) naming it, its source and licence."""
+    head = [f"# {_one_line(caption)}", f"# Source: {_one_line(chart.source)}"]
+    if chart.note:
+        head.append(f"# Note: {_one_line(chart.note)}")
+    head.append(f"# Licence: {LICENCE}" + (f"; {_one_line(credit)}" if credit else ""))
+    return "\n".join(head) + "\n" + chart.data.to_csv(index=False, lineterminator="\n")
+
+
+def csv_body(text: str) -> str:
+    """A chart's CSV without its leading comment lines (what ``DataFrame.to_csv`` wrote)."""
+    lines = text.split("\n")
+    while lines and lines[0].startswith("# "):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def figure(chart, caption: str, *, credit: str | None = None) -> Html:
+    """A numbered figure (the number is added when the brief is rendered) with its caption.
+
+    Given a :class:`charts.Chart`, the figure also carries: an accessible name (the caption) and
+    a description made from its data (``role="img"``, ``aria-labelledby``/``aria-describedby``),
+    the table behind it as a CSV download (a ``data:`` URI: the HTML stays one offline file; the
+    PDF attaches the same CSV), and its values for the hover script (``data-points``: x, y in SVG
+    units, the text, the series). Every data string is escaped.
+    """
+    from russia_korea_briefs.charts import Chart
+
+    if not isinstance(chart, Chart):  # a bare matplotlib figure: picture and caption only
+        fig = chart
+        width, height = fig.get_size_inches()
+        kind = "chart tall" if height > width * 0.75 else "chart"
+        return Html(f'<figure class="{kind}">{svg_markup(fig)}<figcaption>{esc(caption)}</figcaption></figure>')
+    svg, prefix, coords, aspect = _render_svg(chart.fig, chart.points)
+    kind = "chart tall" if aspect > 0.7 else "chart"  # tall: may take more of a printed page
+    cap_id, desc_id = f"{prefix}caption", f"{prefix}desc"
+    svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{cap_id}" aria-describedby="{desc_id}" ', 1)
+    csv = chart_csv(chart, caption, credit)
+    uri = CSV_URI_PREFIX + base64.b64encode(csv.encode("utf-8")).decode("ascii")
+    points = json.dumps(coords, ensure_ascii=False, separators=(",", ":"))
+    name = f"{chart.name}.csv"
+    markup = (
+        f'<figure class="{kind}" data-points="{esc(points)}">{svg}'
+        f'<figcaption id="{cap_id}">{esc(caption)}</figcaption>'
+        f'<p class="visually-hidden" id="{desc_id}">{esc(chart.description)}</p>'
+        f'<p class="chart-data"><a class="data-link" href="{uri}" download="{esc(name)}" type="text/csv" '
+        f'title="The table behind this chart (CSV, with its source and licence)">Data (CSV)</a>'
+        f'<span class="print-only">Data: the table behind this chart is attached to this PDF as '
+        f'<span class="data-file">{esc(name)}</span>.</span></p>'
+        "</figure>"
+    )
+    return FigureHtml(markup, data=chart.data, name=chart.name, csv=csv)
 
 
 def table(
