@@ -341,7 +341,7 @@ def overview_facts(ctx: BriefContext) -> dict:
     """The values the overview's text quotes and the facts it asserts, computed from the data
     (never typed by hand). A text that asserts a fact lists it in its front matter; a value it
     prints is a ``{{ name }}``. Comparisons on one base come from :func:`text.change`."""
-    from russia_korea_briefs import changepoints, reliability, sources
+    from russia_korea_briefs import changepoints, provenance, reliability, sources
 
     wide = indicators.agreement_wide(ctx.agreement)
     added = indicators.agreement_with_votes(ctx.agreement, ctx.table("unga_es11_votes"))
@@ -369,7 +369,7 @@ def overview_facts(ctx: BriefContext) -> dict:
     types = cited["source_type"].value_counts()
     es11 = ctx.table("unga_es11_votes")
     claims = ctx.table("claims")["verdict"].value_counts()
-    spread = __import__("russia_korea_briefs.provenance", fromlist=["source_spread"]).source_spread(events)
+    spread = provenance.source_spread(events)
     gaps = [int(y) for y in trade.index if pd.isna(trade.loc[y, "total_usd"]) and 1990 <= y <= last_full_year()]
     full_years = rk.loc[1991:2023]
     facts = {
@@ -607,8 +607,6 @@ class PhaseView:
 def phase_facts(ctx: BriefContext, phase_id: str) -> dict:
     """The values a phase essay may quote (``{{ name }}`` in ``notebooks/text/phases/<id>.md``),
     computed from the data: dates, event counts, trade and UN agreement at the phase's ends."""
-    from datetime import date as _date
-
     phase = ctx.periodization.get(phase_id)
     last = phase.end or cutoff()
     events = indicators.in_window(ctx.all_events, phase.start, last)
@@ -652,5 +650,4 @@ def phase_facts(ctx: BriefContext, phase_id: str) -> dict:
                      unga_rus_kor_last_year=int(rk.index[-1]), unga_rus_kor_last=float(rk.iloc[-1]),
                      unga_rus_kor_fell=bool(rk.iloc[-1] < rk.iloc[0]))
     facts["short_phase"] = days < 3 * 365
-    _ = _date
     return facts

@@ -339,6 +339,8 @@ def text_files(notebook_id: str | None, params: dict | None) -> list[Path]:
     return sorted(p for p in sub.rglob("*") if p.is_file()) if notebook_id and sub.is_dir() else []
 
 
+# event ids only (text.CITATION also matches claim:, reading: ...); kept here so that hashing a
+# brief's inputs does not import pandas
 _CITED = re.compile(r"\[\[([a-z0-9-]+)\]\]")
 
 

@@ -35,11 +35,11 @@ import yaml
 
 from russia_korea_briefs import paths
 from russia_korea_briefs.errors import BriefsError
+from russia_korea_briefs.text import CITATION
 
 TEXT_DIR = paths.NOTEBOOKS_DIR / "text"
 
 _VALUE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*([a-z0-9]+)\s*)?\}\}")
-_CITE = re.compile(r"\[\[((?:claim:|figure:|reading:|product:|vote:)?[a-z0-9-]+)\]\]")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 
 
@@ -157,7 +157,7 @@ def fill(text: Text, facts: dict, cite) -> tuple[str, list[str]]:
                 raise ProseError(f"{where}: {exc.args[0]}") from None
             return f"CITEMARK{len(markers) - 1}X"
 
-        out_lines.append(_CITE.sub(citation, _VALUE.sub(value, line)))
+        out_lines.append(CITATION.sub(citation, _VALUE.sub(value, line)))
     filled = "\n".join(out_lines)
     if "{{" in filled or "[[" in filled:
         bad = next(i for i, ln in enumerate(out_lines) if "{{" in ln or "[[" in ln)

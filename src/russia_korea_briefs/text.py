@@ -256,7 +256,8 @@ def colophon(params: dict, data_version: str, edition: str, command: str) -> Htm
     )
 
 
-_CITE = re.compile(r"\[\[((?:claim:|figure:|reading:|product:|vote:)?[a-z0-9-]+)\]\]")
+#: a citation in prose: ``[[event-id]]`` or ``[[kind:id]]`` (the one pattern Markdown texts and prose share)
+CITATION = re.compile(r"\[\[((?:claim:|figure:|reading:|product:|vote:)?[a-z0-9-]+)\]\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -315,7 +316,7 @@ class References:
         for block in re.split(r"\n\s*\n", source.strip()):
             escaped = esc(" ".join(line.strip() for line in block.splitlines()))
             escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
-            escaped = _CITE.sub(lambda m: self.marker(m.group(1)), escaped)
+            escaped = CITATION.sub(lambda m: self.marker(m.group(1)), escaped)
             blocks.append(f"<p>{escaped}</p>")
         return Html("".join(blocks))
 
