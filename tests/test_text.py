@@ -52,6 +52,22 @@ def test_unknown_citation_fails_loudly():
         text.References(EVENTS).prose("see [[no-such-event]]")
 
 
+def test_a_published_trade_row_is_cited_by_year_and_basis():
+    published = pd.DataFrame([
+        {"year": 2024, "basis": "korean-partial", "source_title": "Jan-Jul trade <report>",
+         "source_url": "https://example.org/t"},
+        {"year": 2024, "basis": "korean-annual", "source_title": "Annual", "source_url": "https://example.org/u"},
+    ])
+    refs = text.References(EVENTS, trade_published=published)
+    html = refs.prose("Part of a year [[trade:2024-korean-partial]].").markup
+    assert '<a href="#ref-1"' in html
+    notes = refs.endnotes().markup
+    assert "Published trade figure, 2024 (korean-partial)" in notes and "Jan-Jul trade &lt;report&gt;" in notes
+    assert "Annual" not in notes, "only the row cited is listed"
+    with pytest.raises(KeyError, match=r"unknown citation 'trade:2023-korean-partial'.*trade:<year>-<basis>"):
+        refs.prose("[[trade:2023-korean-partial]]")
+
+
 def test_judgments_require_a_known_confidence():
     html = text.judgments([("Claim <x>", "high", "Because")]).markup
     assert "High confidence" in html and "Claim &lt;x&gt;" in html

@@ -48,7 +48,8 @@ class BriefContext:
     @cached_property
     def refs(self) -> text.References:
         return text.References(self.all_events, self.table("claims"), self.table("other_figures"),
-                               self.table("reading_list"), self.table("trade_products"), self.table("unga_es11_votes"))
+                               self.table("reading_list"), self.table("trade_products"), self.table("unga_es11_votes"),
+                               self.table("trade_published"))
 
     def table(self, name: str) -> pd.DataFrame:
         return load_table(name).copy()
@@ -329,6 +330,16 @@ def _figure(ctx: BriefContext, indicator: str, year: int, pick: str = "first") -
     return float(rows["value"].max() if pick == "max" else rows["value"].iloc[0])
 
 
+def _published(ctx: BriefContext, year: int, basis: str) -> pd.Series:
+    """The one row of trade_published.csv for that year and basis (e.g. a partial year)."""
+    rows = ctx.table("trade_published")
+    rows = rows[(rows["year"] == year) & (rows["basis"] == basis)]
+    if len(rows) != 1:
+        raise AssertionError(f"the overview quotes the {basis} trade figure of {year}: trade_published.csv has "
+                             f"{len(rows)} such rows, not one")
+    return rows.iloc[0]
+
+
 def _product(ctx: BriefContext, year: int, direction: str, product: str, column: str) -> float:
     rows = ctx.table("trade_products")
     rows = rows[(rows["year"] == year) & (rows["direction"] == direction) & (rows["product"] == product)]
@@ -386,6 +397,9 @@ def overview_facts(ctx: BriefContext) -> dict:
         "imports_2022": trade.loc[2022, "rok_imports_usd"],
         "exports_2021": trade.loc[2021, "rok_exports_usd"], "exports_2024": trade.loc[2024, "rok_exports_usd"],
         "exports_change_2021_2024": trade.loc[2024, "rok_exports_usd"] / trade.loc[2021, "rok_exports_usd"] - 1,
+        "exports_part_2024": _published(ctx, 2024, "korean-partial")["rok_exports_usd"],
+        "imports_part_2024": _published(ctx, 2024, "korean-partial")["rok_imports_usd"],
+        "total_part_2024": _published(ctx, 2024, "korean-partial")["total_usd"],
         "trade_gap_years": ", ".join(map(str, gaps)) or "none", "n_trade_gaps": len(gaps),
         "n_cow_years": int((ctx.trade["imports_basis"] == "cow").sum()),
         "naphtha_share_2021": _product(ctx, 2021, "rok_imports", "naphtha", "share_of_rok_imports"),
@@ -449,6 +463,7 @@ def overview_facts(ctx: BriefContext) -> dict:
     # facts the text asserts (front matter ``asserts:``): true or false, recomputed at every build
     facts.update({
         "rk_2023_lowest_full_year": bool(full_years.idxmin() == 2023),
+        "imports_above_exports_part_2024": bool(facts["imports_part_2024"] > facts["exports_part_2024"]),
         "exports_2024_below_half_of_2021": bool(facts["exports_2024"] < 0.5 * facts["exports_2021"]),
         "net_rr_negative_2022_to_2024": bool((net_rr.loc[2022:2024] < 0).all()),
         "net_rr_not_negative_2025": bool(net_rr.loc[2025] >= 0),

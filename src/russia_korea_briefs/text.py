@@ -257,7 +257,7 @@ def colophon(params: dict, data_version: str, edition: str, command: str) -> Htm
 
 
 #: a citation in prose: ``[[event-id]]`` or ``[[kind:id]]`` (the one pattern Markdown texts and prose share)
-CITATION = re.compile(r"\[\[((?:claim:|figure:|reading:|product:|vote:)?[a-z0-9-]+)\]\]")
+CITATION = re.compile(r"\[\[((?:claim:|figure:|reading:|product:|vote:|trade:)?[a-z0-9-]+)\]\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -265,13 +265,14 @@ class References:
     """Numbered citations, in order of first use, for a brief's endnotes.
 
     A key is an event id of the chronology, ``claim:<id>`` (a checked claim's source),
-    ``figure:<indicator>`` (the first source of a figure in other_figures.csv) or ``reading:<id>``
-    (a work of the reading list).
+    ``figure:<indicator>`` (the first source of a figure in other_figures.csv), ``reading:<id>``
+    (a work of the reading list), ``product:<product>-<year>``, ``vote:<date>`` or
+    ``trade:<year>-<basis>`` (a published trade figure of trade_published.csv, e.g. a partial year).
     """
 
     def __init__(self, events: pd.DataFrame, claims: pd.DataFrame | None = None, figures: pd.DataFrame | None = None,
                  reading: pd.DataFrame | None = None, products: pd.DataFrame | None = None,
-                 votes: pd.DataFrame | None = None):
+                 votes: pd.DataFrame | None = None, trade_published: pd.DataFrame | None = None):
         from russia_korea_briefs.manifest import slugify
 
         entries = {}
@@ -292,6 +293,9 @@ class References:
         for _, v in (votes if votes is not None else pd.DataFrame()).iterrows():
             entries.setdefault(f"vote:{v['date']}", (f"UN General Assembly vote of {v['date']}: {v['title']}",
                                                      v["source_title"], v["source_url"], None))
+        for _, t in (trade_published if trade_published is not None else pd.DataFrame()).iterrows():
+            entries.setdefault(f"trade:{t['year']}-{t['basis']}",
+                               (f"Published trade figure, {t['year']} ({t['basis']})", t["source_title"], t["source_url"], None))
         self._entries = entries
         self.order: list[str] = []
 
@@ -299,7 +303,8 @@ class References:
         if key not in self._entries:
             raise KeyError(
                 f"unknown citation {key!r} in the brief's text "
-                "(an event id, claim:<id>, figure:<indicator>, reading:<id>, product:<product>-<year> or vote:<date>)"
+                "(an event id, claim:<id>, figure:<indicator>, reading:<id>, product:<product>-<year>, vote:<date> "
+                "or trade:<year>-<basis>)"
             )
         if key not in self.order:
             self.order.append(key)
