@@ -383,6 +383,7 @@ def overview_facts(ctx: BriefContext) -> dict:
     spread = provenance.source_spread(events)
     gaps = [int(y) for y in trade.index if pd.isna(trade.loc[y, "total_usd"]) and 1990 <= y <= last_full_year()]
     full_years = rk.loc[1991:2023]
+    part_2024 = _published(ctx, 2024, "korean-partial")  # January–July, the nearest to a 2024 total
     facts = {
         "cutoff": cutoff(), "last_full_year": last_full_year(),
         "n_events": len(events), "n_since_invasion": len(since),
@@ -397,9 +398,8 @@ def overview_facts(ctx: BriefContext) -> dict:
         "imports_2022": trade.loc[2022, "rok_imports_usd"],
         "exports_2021": trade.loc[2021, "rok_exports_usd"], "exports_2024": trade.loc[2024, "rok_exports_usd"],
         "exports_change_2021_2024": trade.loc[2024, "rok_exports_usd"] / trade.loc[2021, "rok_exports_usd"] - 1,
-        "exports_part_2024": _published(ctx, 2024, "korean-partial")["rok_exports_usd"],
-        "imports_part_2024": _published(ctx, 2024, "korean-partial")["rok_imports_usd"],
-        "total_part_2024": _published(ctx, 2024, "korean-partial")["total_usd"],
+        "exports_part_2024": part_2024["rok_exports_usd"], "imports_part_2024": part_2024["rok_imports_usd"],
+        "total_part_2024": part_2024["total_usd"],
         "trade_gap_years": ", ".join(map(str, gaps)) or "none", "n_trade_gaps": len(gaps),
         "n_cow_years": int((ctx.trade["imports_basis"] == "cow").sum()),
         "naphtha_share_2021": _product(ctx, 2021, "rok_imports", "naphtha", "share_of_rok_imports"),

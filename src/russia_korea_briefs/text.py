@@ -256,9 +256,18 @@ def colophon(params: dict, data_version: str, edition: str, command: str) -> Htm
     )
 
 
+#: the kinds of ``[[kind:id]]`` citation beside ``[[event-id]]``, each with the form of its id (one list:
+#: the pattern below and the unknown-citation message are made from it)
+CITATION_KINDS = {"claim": "<id>", "figure": "<indicator>", "reading": "<id>", "product": "<product>-<year>",
+                  "vote": "<date>", "trade": "<year>-<basis>"}
 #: a citation in prose: ``[[event-id]]`` or ``[[kind:id]]`` (the one pattern Markdown texts and prose share)
-CITATION = re.compile(r"\[\[((?:claim:|figure:|reading:|product:|vote:|trade:)?[a-z0-9-]+)\]\]")
+CITATION = re.compile(r"\[\[((?:" + "|".join(f"{kind}:" for kind in CITATION_KINDS) + r")?[a-z0-9-]+)\]\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _kinds_listed() -> str:
+    forms = [f"{kind}:{form}" for kind, form in CITATION_KINDS.items()]
+    return ", ".join(forms[:-1]) + " or " + forms[-1]
 
 
 class References:
@@ -302,9 +311,7 @@ class References:
     def number(self, key: str) -> int:
         if key not in self._entries:
             raise KeyError(
-                f"unknown citation {key!r} in the brief's text "
-                "(an event id, claim:<id>, figure:<indicator>, reading:<id>, product:<product>-<year>, vote:<date> "
-                "or trade:<year>-<basis>)"
+                f"unknown citation {key!r} in the brief's text (an event id, {_kinds_listed()})"
             )
         if key not in self.order:
             self.order.append(key)
